@@ -1,0 +1,79 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// ErrUsage marks a mistake in the command line (exit code 2).
+var ErrUsage = errors.New("usage")
+
+func usagef(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", ErrUsage, fmt.Sprintf(format, a...))
+}
+
+// ExitCode maps an error from Run to a process exit code.
+func ExitCode(err error) int {
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, ErrUsage):
+		return 2
+	case errors.Is(err, context.Canceled):
+		return 130
+	}
+	return 1
+}
+
+type command struct {
+	summary string
+	run     func(ctx context.Context, args []string, out, errw io.Writer) error
+}
+
+func commands() map[string]command {
+	return map[string]command{
+		"lab up":     {"bring a lab up and leave it running", labUp},
+		"lab status": {"show tunnel, CHILD SAs, BGP and the Azure-side view", labStatus},
+		"lab exec":   {"run a command in a node: lab exec NODE -- CMD...", labExec},
+		"lab down":   {"remove a lab (--all: every lab)", labDown},
+		"lab list":   {"list running labs", labList},
+	}
+}
+
+// Run runs the vpnlab command line args.
+func Run(ctx context.Context, args []string, out, errw io.Writer) error {
+	cmds := commands()
+	for n := 2; n >= 1; n-- {
+		if len(args) >= n {
+			if c, ok := cmds[strings.Join(args[:n], " ")]; ok {
+				return c.run(ctx, args[n:], out, errw)
+			}
+		}
+	}
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		printUsage(out, cmds)
+		return nil
+	}
+	var names []string
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return usagef("unknown command %q (commands: %s)", strings.Join(args, " "), strings.Join(names, ", "))
+}
+
+func printUsage(w io.Writer, cmds map[string]command) {
+	var names []string
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	fmt.Fprintln(w, "usage: vpnlab COMMAND [flags]")
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-12s %s\n", n, cmds[n].summary)
+	}
+}

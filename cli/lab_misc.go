@@ -1,0 +1,88 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/vpnlab/vpnlab/lab"
+)
+
+func labExec(ctx context.Context, args []string, out, errw io.Writer) error {
+	fs := flag.NewFlagSet("lab exec", flag.ContinueOnError)
+	fs.SetOutput(errw)
+	id := fs.String("lab", "", "lab id (default: the only running lab)")
+	if err := fs.Parse(args); err != nil {
+		return usagef("%v", err)
+	}
+	rest := fs.Args()
+	if len(rest) < 2 {
+		return usagef("lab exec NODE -- CMD [ARGS...]")
+	}
+	nodeName, cmd := rest[0], rest[1:]
+	if cmd[0] == "--" {
+		cmd = cmd[1:]
+	}
+	if len(cmd) == 0 {
+		return usagef("lab exec NODE -- CMD [ARGS...]")
+	}
+	l, err := lab.Attach(ctx, *id)
+	if err != nil {
+		return err
+	}
+	defer l.Release()
+	r, err := l.Exec(ctx, nodeName, cmd...)
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(out, r.Stdout)
+	fmt.Fprint(errw, r.Stderr)
+	if r.ExitCode != 0 {
+		return fmt.Errorf("%s: %v exited with %d", nodeName, cmd, r.ExitCode)
+	}
+	return nil
+}
+
+func labDown(ctx context.Context, args []string, out, errw io.Writer) error {
+	fs := flag.NewFlagSet("lab down", flag.ContinueOnError)
+	fs.SetOutput(errw)
+	id := fs.String("lab", "", "lab id (default: the only running lab)")
+	all := fs.Bool("all", false, "remove every lab")
+	if err := fs.Parse(args); err != nil {
+		return usagef("%v", err)
+	}
+	ids := []string{*id}
+	if *all || *id == "" {
+		found, err := lab.List(ctx)
+		if err != nil {
+			return err
+		}
+		if !*all && len(found) > 1 {
+			return usagef("%d labs are running (%v): name one with --lab or use --all", len(found), found)
+		}
+		ids = found
+	}
+	if len(ids) == 0 {
+		fmt.Fprintln(out, "vpnlab: no lab is running")
+		return nil
+	}
+	for _, i := range ids {
+		if err := lab.Down(ctx, i); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "vpnlab: lab %s removed\n", i)
+	}
+	return nil
+}
+
+func labList(ctx context.Context, args []string, out, errw io.Writer) error {
+	ids, err := lab.List(ctx)
+	if err != nil {
+		return err
+	}
+	for _, i := range ids {
+		fmt.Fprintln(out, i)
+	}
+	return nil
+}

@@ -1,0 +1,94 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/vpnlab/vpnlab/lab"
+)
+
+func labStatus(ctx context.Context, args []string, out, errw io.Writer) error {
+	fs := flag.NewFlagSet("lab status", flag.ContinueOnError)
+	fs.SetOutput(errw)
+	id := fs.String("lab", "", "lab id (default: the only running lab)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		return usagef("%v", err)
+	}
+	l, err := lab.Attach(ctx, *id)
+	if err != nil {
+		return err
+	}
+	defer l.Release()
+	st := l.Status(ctx)
+	if *asJSON {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(st)
+	}
+	printStatus(out, st)
+	return nil
+}
+
+func printStatus(w io.Writer, s lab.Status) {
+	fmt.Fprintf(w, "\nLab %s\n", s.Lab)
+	for _, g := range []lab.GatewayStatus{s.Onprem, s.Azure} {
+		fmt.Fprintf(w, "\n[%s] (charon via vici, GoBGP via gRPC)\n", g.Node)
+		if len(g.SAs) == 0 {
+			fmt.Fprintln(w, "  IKE SA: none")
+		}
+		for _, sa := range g.SAs {
+			fmt.Fprintf(w, "  IKE SA %s #%s: %s  %s <-> %s  %s-%s/%s/%s\n", sa.Conn, sa.UniqueID, sa.State,
+				sa.LocalHost, sa.RemoteHost, sa.EncrAlg, sa.EncrKeysize, sa.IntegAlg+sa.PRFAlg, sa.DHGroup)
+			if len(sa.Children) == 0 {
+				fmt.Fprintln(w, "    CHILD SA: none")
+			}
+			for _, c := range sa.Children {
+				fmt.Fprintf(w, "    CHILD SA %s #%s: %s %s/%s  in %d B / %d pkts, out %d B / %d pkts  %s === %s\n",
+					c.Name, c.UniqueID, c.State, c.EncrAlg, c.IntegAlg, c.BytesIn, c.PacketsIn, c.BytesOut, c.PacketsOut,
+					strings.Join(c.LocalTS, ","), strings.Join(c.RemoteTS, ","))
+			}
+		}
+		for _, p := range g.Peers {
+			fmt.Fprintf(w, "  BGP %s AS%d -> %s AS%d: %s (up %s) received %d, advertised %d, notifications sent %d / received %d\n",
+				p.LocalAddress, p.LocalASN, p.Neighbor, p.PeerASN, p.State, p.Uptime, p.Received, p.Advertised,
+				p.NotificationsSent, p.NotificationsRcvd)
+		}
+		for _, r := range g.Learned {
+			fmt.Fprintf(w, "    learned %s via %s AS path %s\n", r.Prefix, r.NextHop, r.ASPathString())
+		}
+		for _, e := range g.Errors {
+			fmt.Fprintf(w, "  error: %s\n", e)
+		}
+	}
+	a := s.API
+	fmt.Fprintf(w, "\n[Azure portal] connection status: %s  ingress %d B, egress %d B\n", a.ConnectionStatus, a.IngressBytes, a.EgressBytes)
+	for _, p := range a.BgpPeers {
+		fmt.Fprintf(w, "  BGP peer %s ASN %d: %s (connected %s) routes received %d\n", p.Neighbor, p.Asn, p.State, p.ConnectedDuration, p.RoutesReceived)
+	}
+	for _, r := range a.TunnelLog {
+		fmt.Fprintf(w, "  %s %s %s %s %s %s\n", r.TimeGenerated.Format("15:04:05"), r.Category, r.OperationName, r.Instance, r.RemoteIP, r.StateChangeReason)
+	}
+	for _, e := range a.Errors {
+		fmt.Fprintf(w, "  error: %s\n", e)
+	}
+	if len(s.Router) > 0 {
+		fmt.Fprintf(w, "\n[internet router] forwarded:")
+		for _, k := range []string{"ike-udp500", "ike-udp4500", "esp-udp4500", "esp", "other"} {
+			fmt.Fprintf(w, "  %s %d pkts", k, s.Router[k].Packets)
+		}
+		fmt.Fprintln(w)
+	}
+	for _, e := range s.Errors {
+		fmt.Fprintf(w, "error: %s\n", e)
+	}
+	verdict := "NOT healthy"
+	if s.Healthy() {
+		verdict = "healthy"
+	}
+	fmt.Fprintf(w, "\nOverall: %s\n", verdict)
+}

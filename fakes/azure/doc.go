@@ -1,0 +1,19 @@
+// Package azure is the fake Azure VPN gateway's brain: the Azure-shaped
+// model of a site-to-site setup (virtual network gateway, local network
+// gateway, connection), the runtime state a daemon feeds into it, the
+// AzureDiagnostics records that state produces, and an HTTP handler that
+// serves it in the shape of Azure Resource Manager.
+//
+// The package does no I/O of its own apart from the handler it returns, and
+// knows nothing of strongSwan or GoBGP: a daemon translates charon and BGP
+// speaker events into calls such as [Gateway.TunnelConnected],
+// [Gateway.IKELog] and [Gateway.SetBgpPeer].
+//
+// Azure facts honoured here (enum values, property names, log categories,
+// operation names, status values) come from the Azure VPN Gateway
+// documentation and the REST specifications.
+//
+// The lab never discloses the connection's shared key: it is not
+// serialised, the sharedkey endpoint answers "<redacted>", and any log
+// message that contains it is redacted before it is stored.
+package azure

@@ -1,0 +1,127 @@
+package azure
+
+import "slices"
+
+// Model is the Azure side of a site-to-site setup: one virtual network
+// gateway, the local network gateway that describes the on-premises device,
+// and the connection between them. It is static configuration; runtime state
+// lives in [Gateway].
+type Model struct {
+	SubscriptionID string                `json:"subscriptionId"`
+	ResourceGroup  string                `json:"resourceGroup"`
+	Location       string                `json:"location"`
+	Gateway        VirtualNetworkGateway `json:"gateway"`
+	LocalGateway   LocalNetworkGateway   `json:"localGateway"`
+	Connection     Connection            `json:"connection"`
+}
+
+// VirtualNetworkGateway is the Azure VPN gateway (Microsoft.Network/virtualNetworkGateways).
+type VirtualNetworkGateway struct {
+	Name         string `json:"name"`
+	SKU          string `json:"sku"`     // e.g. "VpnGw1"
+	VpnType      string `json:"vpnType"` // "RouteBased" or "PolicyBased"
+	ActiveActive bool   `json:"activeActive"`
+	// PublicIP is the gateway's one public IP; instances IN_0 and IN_1 share it.
+	PublicIP string `json:"publicIpAddress"`
+	// VNetAddressSpace holds the prefixes the gateway advertises on premises.
+	VNetAddressSpace  []string `json:"vnetAddressSpace"`
+	EnableBgp         bool     `json:"enableBgp"`
+	Asn               uint32   `json:"asn"`               // 65515 unless changed
+	BgpPeeringAddress string   `json:"bgpPeeringAddress"` // taken from the GatewaySubnet
+	// CustomBgpIPAddresses are APIPA addresses (169.254.21.0–169.254.22.255).
+	CustomBgpIPAddresses []string `json:"customBgpIpAddresses"`
+}
+
+// LocalNetworkGateway describes the on-premises VPN device
+// (Microsoft.Network/localNetworkGateways).
+type LocalNetworkGateway struct {
+	Name              string   `json:"name"`
+	GatewayIPAddress  string   `json:"gatewayIpAddress"`
+	AddressPrefixes   []string `json:"addressPrefixes"`
+	Asn               uint32   `json:"asn,omitempty"`
+	BgpPeeringAddress string   `json:"bgpPeeringAddress,omitempty"`
+}
+
+// Connection is the site-to-site IPsec connection
+// (Microsoft.Network/connections).
+type Connection struct {
+	Name               string `json:"name"`
+	ConnectionProtocol string `json:"connectionProtocol"` // "IKEv2" or "IKEv1"
+	// SharedKey is the pre-shared key. It is never serialised.
+	SharedKey                      string `json:"-"`
+	EnableBgp                      bool   `json:"enableBgp"`
+	DpdTimeoutSeconds              int    `json:"dpdTimeoutSeconds"`
+	UsePolicyBasedTrafficSelectors bool   `json:"usePolicyBasedTrafficSelectors"`
+	// IpsecPolicies holds at most one custom policy; empty means Azure's defaults.
+	IpsecPolicies []IpsecPolicy `json:"ipsecPolicies"`
+}
+
+// IpsecPolicy is a custom IPsec/IKE policy, with Azure's property names.
+type IpsecPolicy struct {
+	SaLifeTimeSeconds   int    `json:"saLifeTimeSeconds"`
+	SaDataSizeKilobytes int    `json:"saDataSizeKilobytes"`
+	IpsecEncryption     string `json:"ipsecEncryption"`
+	IpsecIntegrity      string `json:"ipsecIntegrity"`
+	IkeEncryption       string `json:"ikeEncryption"`
+	IkeIntegrity        string `json:"ikeIntegrity"`
+	DhGroup             string `json:"dhGroup"`
+	PfsGroup            string `json:"pfsGroup"`
+}
+
+const (
+	defaultAsn       uint32 = 65515
+	defaultDpdSecond        = 45
+)
+
+// DefaultModel returns a valid lab model: a route-based VpnGw1 gateway with
+// BGP (ASN 65515, APIPA 169.254.21.1) and an IKEv2 connection with Azure's
+// default policies to an on-premises device in AS 65020 (169.254.21.2).
+func DefaultModel() Model {
+	return Model{
+		SubscriptionID: "00000000-0000-0000-0000-000000000000",
+		ResourceGroup:  "vpnlab-rg",
+		Location:       "japaneast",
+		Gateway: VirtualNetworkGateway{
+			Name:                 "vpnlab-vng",
+			SKU:                  "VpnGw1",
+			VpnType:              "RouteBased",
+			PublicIP:             "203.0.113.10",
+			VNetAddressSpace:     []string{"198.19.0.0/16"},
+			EnableBgp:            true,
+			Asn:                  defaultAsn,
+			BgpPeeringAddress:    "198.19.255.30",
+			CustomBgpIPAddresses: []string{"169.254.21.1"},
+		},
+		LocalGateway: LocalNetworkGateway{
+			Name:              "onprem-lng",
+			GatewayIPAddress:  "198.51.100.10",
+			AddressPrefixes:   []string{"198.18.10.0/24"},
+			Asn:               65020,
+			BgpPeeringAddress: "169.254.21.2",
+		},
+		Connection: Connection{
+			Name:               "onprem-conn",
+			ConnectionProtocol: "IKEv2",
+			SharedKey:          "vpnlabSharedKey0123456789",
+			EnableBgp:          true,
+			DpdTimeoutSeconds:  defaultDpdSecond,
+		},
+	}
+}
+
+// ID returns the ARM resource ID of a Microsoft.Network resource in the
+// model's subscription and resource group, e.g. ID("connections", "onprem-conn").
+func (m Model) ID(kind, name string) string {
+	return "/subscriptions/" + m.SubscriptionID +
+		"/resourceGroups/" + m.ResourceGroup +
+		"/providers/Microsoft.Network/" + kind + "/" + name
+}
+
+// clone returns a deep copy of m, so callers cannot alias the gateway's slices.
+func (m Model) clone() Model {
+	m.Gateway.VNetAddressSpace = slices.Clone(m.Gateway.VNetAddressSpace)
+	m.Gateway.CustomBgpIPAddresses = slices.Clone(m.Gateway.CustomBgpIPAddresses)
+	m.LocalGateway.AddressPrefixes = slices.Clone(m.LocalGateway.AddressPrefixes)
+	m.Connection.IpsecPolicies = slices.Clone(m.Connection.IpsecPolicies)
+	return m
+}

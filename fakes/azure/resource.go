@@ -1,0 +1,201 @@
+package azure
+
+import "strings"
+
+// ARM resource types served by the handler.
+const (
+	typeVirtualNetworkGateway = "Microsoft.Network/virtualNetworkGateways"
+	typeLocalNetworkGateway   = "Microsoft.Network/localNetworkGateways"
+	typeConnection            = "Microsoft.Network/connections"
+)
+
+// vnetName names the gateway's virtual network in resource IDs; the model
+// does not describe the network itself.
+const vnetName = "vpnlab-vnet"
+
+// resource is the ARM envelope of a tracked resource.
+type resource struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	Type       string `json:"type"`
+	Location   string `json:"location"`
+	Properties any    `json:"properties"`
+}
+
+type subResource struct {
+	ID string `json:"id"`
+}
+
+type vngProperties struct {
+	ProvisioningState string            `json:"provisioningState"`
+	GatewayType       string            `json:"gatewayType"`
+	VpnType           string            `json:"vpnType"`
+	Sku               sku               `json:"sku"`
+	ActiveActive      bool              `json:"activeActive"`
+	EnableBgp         bool              `json:"enableBgp"`
+	BgpSettings       bgpSettings       `json:"bgpSettings"`
+	IPConfigurations  []ipConfiguration `json:"ipConfigurations"`
+}
+
+type sku struct {
+	Name string `json:"name"`
+	Tier string `json:"tier"`
+}
+
+type bgpSettings struct {
+	Asn                 uint32              `json:"asn"`
+	BgpPeeringAddress   string              `json:"bgpPeeringAddress,omitempty"`
+	PeerWeight          int                 `json:"peerWeight"`
+	BgpPeeringAddresses []bgpPeeringAddress `json:"bgpPeeringAddresses,omitempty"`
+}
+
+type bgpPeeringAddress struct {
+	IPConfigurationID     string   `json:"ipconfigurationId"`
+	DefaultBgpIPAddresses []string `json:"defaultBgpIpAddresses"`
+	CustomBgpIPAddresses  []string `json:"customBgpIpAddresses"`
+	TunnelIPAddresses     []string `json:"tunnelIpAddresses"`
+}
+
+type ipConfiguration struct {
+	ID         string                    `json:"id"`
+	Name       string                    `json:"name"`
+	Properties ipConfigurationProperties `json:"properties"`
+}
+
+type ipConfigurationProperties struct {
+	PrivateIPAllocationMethod string      `json:"privateIPAllocationMethod"`
+	Subnet                    subResource `json:"subnet"`
+	PublicIPAddress           subResource `json:"publicIPAddress"`
+	ProvisioningState         string      `json:"provisioningState"`
+}
+
+type lngProperties struct {
+	ProvisioningState        string       `json:"provisioningState"`
+	GatewayIPAddress         string       `json:"gatewayIpAddress"`
+	LocalNetworkAddressSpace addressSpace `json:"localNetworkAddressSpace"`
+	BgpSettings              *bgpSettings `json:"bgpSettings,omitempty"`
+}
+
+type addressSpace struct {
+	AddressPrefixes []string `json:"addressPrefixes"`
+}
+
+type connectionProperties struct {
+	ProvisioningState              string        `json:"provisioningState"`
+	ConnectionType                 string        `json:"connectionType"`
+	ConnectionProtocol             string        `json:"connectionProtocol"`
+	ConnectionMode                 string        `json:"connectionMode"`
+	RoutingWeight                  int           `json:"routingWeight"`
+	EnableBgp                      bool          `json:"enableBgp"`
+	DpdTimeoutSeconds              int           `json:"dpdTimeoutSeconds"`
+	UsePolicyBasedTrafficSelectors bool          `json:"usePolicyBasedTrafficSelectors"`
+	IpsecPolicies                  []IpsecPolicy `json:"ipsecPolicies"`
+	TrafficSelectorPolicies        []struct{}    `json:"trafficSelectorPolicies"`
+	ConnectionStatus                             // connectionStatus, bytes, tunnelConnectionStatus
+	VirtualNetworkGateway1         subResource   `json:"virtualNetworkGateway1"`
+	LocalNetworkGateway2           subResource   `json:"localNetworkGateway2"`
+}
+
+func (m Model) gatewayResource() resource {
+	gw := m.Gateway
+	id := m.ID("virtualNetworkGateways", gw.Name)
+	ipConfigID := id + "/ipConfigurations/default"
+	return resource{
+		ID:       id,
+		Name:     gw.Name,
+		Type:     typeVirtualNetworkGateway,
+		Location: m.Location,
+		Properties: vngProperties{
+			ProvisioningState: "Succeeded",
+			GatewayType:       "Vpn",
+			VpnType:           gw.VpnType,
+			Sku:               sku{Name: gw.SKU, Tier: gw.SKU},
+			ActiveActive:      gw.ActiveActive,
+			EnableBgp:         gw.EnableBgp,
+			BgpSettings: bgpSettings{
+				Asn:               gw.Asn,
+				BgpPeeringAddress: gw.BgpPeeringAddress,
+				BgpPeeringAddresses: []bgpPeeringAddress{{
+					IPConfigurationID:     ipConfigID,
+					DefaultBgpIPAddresses: nonNil(optional(gw.BgpPeeringAddress)),
+					CustomBgpIPAddresses:  nonNil(gw.CustomBgpIPAddresses),
+					TunnelIPAddresses:     nonNil(optional(gw.PublicIP)),
+				}},
+			},
+			IPConfigurations: []ipConfiguration{{
+				ID:   ipConfigID,
+				Name: "default",
+				Properties: ipConfigurationProperties{
+					PrivateIPAllocationMethod: "Dynamic",
+					Subnet:                    subResource{m.ID("virtualNetworks", vnetName) + "/subnets/GatewaySubnet"},
+					PublicIPAddress:           subResource{m.ID("publicIPAddresses", gw.Name+"-pip")},
+					ProvisioningState:         "Succeeded",
+				},
+			}},
+		},
+	}
+}
+
+func (m Model) localGatewayResource() resource {
+	lng := m.LocalGateway
+	props := lngProperties{
+		ProvisioningState:        "Succeeded",
+		GatewayIPAddress:         lng.GatewayIPAddress,
+		LocalNetworkAddressSpace: addressSpace{nonNil(lng.AddressPrefixes)},
+	}
+	if lng.Asn != 0 || lng.BgpPeeringAddress != "" {
+		props.BgpSettings = &bgpSettings{Asn: lng.Asn, BgpPeeringAddress: lng.BgpPeeringAddress}
+	}
+	return resource{
+		ID:         m.ID("localNetworkGateways", lng.Name),
+		Name:       lng.Name,
+		Type:       typeLocalNetworkGateway,
+		Location:   m.Location,
+		Properties: props,
+	}
+}
+
+// connectionResource never includes the shared key.
+func (m Model) connectionResource(st ConnectionStatus) resource {
+	c := m.Connection
+	dpd := c.DpdTimeoutSeconds
+	if dpd == 0 {
+		dpd = defaultDpdSecond
+	}
+	return resource{
+		ID:       m.ID("connections", c.Name),
+		Name:     c.Name,
+		Type:     typeConnection,
+		Location: m.Location,
+		Properties: connectionProperties{
+			ProvisioningState:              "Succeeded",
+			ConnectionType:                 "IPsec",
+			ConnectionProtocol:             c.ConnectionProtocol,
+			ConnectionMode:                 "Default",
+			EnableBgp:                      c.EnableBgp,
+			DpdTimeoutSeconds:              dpd,
+			UsePolicyBasedTrafficSelectors: c.UsePolicyBasedTrafficSelectors,
+			IpsecPolicies:                  nonNil(c.IpsecPolicies),
+			TrafficSelectorPolicies:        []struct{}{},
+			ConnectionStatus:               st,
+			VirtualNetworkGateway1:         subResource{m.ID("virtualNetworkGateways", m.Gateway.Name)},
+			LocalNetworkGateway2:           subResource{m.ID("localNetworkGateways", m.LocalGateway.Name)},
+		},
+	}
+}
+
+// nonNil makes a nil slice marshal as [] rather than null, as ARM does.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// optional returns s as a one-element list, or nil when s is blank.
+func optional(s string) []string {
+	if strings.TrimSpace(s) == "" {
+		return nil
+	}
+	return []string{s}
+}

@@ -1,0 +1,120 @@
+package lab
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/vpnlab/vpnlab/fakes/azure"
+)
+
+// APIVersion is the ARM api-version the lab's own client sends.
+const APIVersion = "2024-05-01"
+
+// AzureAPI reads the fake gateway's Azure-like API.
+type AzureAPI struct {
+	Base  string // http://127.0.0.1:port
+	Model azure.Model
+	hc    *http.Client
+}
+
+// AzureAPI returns a client of the fake gateway's API.
+func (l *Lab) AzureAPI() (*AzureAPI, error) {
+	n := l.nodes[AzureGW]
+	if n == nil {
+		return nil, fmt.Errorf("lab %s has no %s", l.id, AzureGW)
+	}
+	addr, err := n.Addr(nodeAPIPort)
+	if err != nil {
+		return nil, err
+	}
+	return &AzureAPI{Base: "http://" + addr, Model: azure.DefaultModel(), hc: &http.Client{Timeout: 5 * time.Second}}, nil
+}
+
+// ConnectionView is the part of a connections GET the lab reads.
+type ConnectionView struct {
+	Name       string `json:"name"`
+	Properties struct {
+		ConnectionStatus        string                         `json:"connectionStatus"`
+		IngressBytesTransferred uint64                         `json:"ingressBytesTransferred"`
+		EgressBytesTransferred  uint64                         `json:"egressBytesTransferred"`
+		Tunnels                 []azure.TunnelConnectionHealth `json:"tunnelConnectionStatus"`
+	} `json:"properties"`
+}
+
+func (a *AzureAPI) armURL(kind, name, action string, q url.Values) string {
+	if q == nil {
+		q = url.Values{}
+	}
+	q.Set("api-version", APIVersion)
+	u := a.Base + a.Model.ID(kind, name)
+	if action != "" {
+		u += "/" + action
+	}
+	return u + "?" + q.Encode()
+}
+
+// Connection reads the connection resource.
+func (a *AzureAPI) Connection(ctx context.Context) (ConnectionView, error) {
+	var v ConnectionView
+	err := a.do(ctx, http.MethodGet, a.armURL("connections", a.Model.Connection.Name, "", nil), &v)
+	return v, err
+}
+
+// BgpPeers calls getBgpPeerStatus.
+func (a *AzureAPI) BgpPeers(ctx context.Context) ([]azure.BgpPeerStatus, error) {
+	var v struct {
+		Value []azure.BgpPeerStatus `json:"value"`
+	}
+	err := a.do(ctx, http.MethodPost, a.armURL("virtualNetworkGateways", a.Model.Gateway.Name, "getBgpPeerStatus", nil), &v)
+	return v.Value, err
+}
+
+// LearnedRoutes calls getLearnedRoutes.
+func (a *AzureAPI) LearnedRoutes(ctx context.Context) ([]azure.GatewayRoute, error) {
+	var v struct {
+		Value []azure.GatewayRoute `json:"value"`
+	}
+	err := a.do(ctx, http.MethodPost, a.armURL("virtualNetworkGateways", a.Model.Gateway.Name, "getLearnedRoutes", nil), &v)
+	return v.Value, err
+}
+
+// Logs reads diagnostic log records of a category ("" = all).
+func (a *AzureAPI) Logs(ctx context.Context, category string) ([]azure.LogRecord, error) {
+	var v struct {
+		Value []azure.LogRecord `json:"value"`
+	}
+	q := url.Values{}
+	if category != "" {
+		q.Set("category", category)
+	}
+	err := a.do(ctx, http.MethodGet, a.Base+"/vpnlab/diagnostics?"+q.Encode(), &v)
+	return v.Value, err
+}
+
+func (a *AzureAPI) do(ctx context.Context, method, u string, v any) error {
+	req, err := http.NewRequestWithContext(ctx, method, u, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := a.hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("azure api: %w", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return fmt.Errorf("azure api: %w", err)
+	}
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("azure api %s %s: %s: %s", method, req.URL.Path, resp.Status, b)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("azure api %s: %w", req.URL.Path, err)
+	}
+	return nil
+}

@@ -1,0 +1,66 @@
+package lab
+
+import "net/netip"
+
+// Node names.
+const (
+	OnpremHost = "onprem-host"
+	OnpremGW   = "onprem-gw"
+	Internet   = "internet"
+	AzureGW    = "azure-gw"
+	AzureVM    = "azure-vm"
+)
+
+// Nodes lists the topology's nodes in bring-up order.
+var Nodes = []string{Internet, AzureGW, AzureVM, OnpremGW, OnpremHost}
+
+// Network is one Docker bridge network of the lab. Gateway is the host's own
+// address on the bridge; lab nodes never route through it.
+type Network struct {
+	Name    string
+	Subnet  netip.Prefix
+	Gateway netip.Addr
+}
+
+// The lab's networks. Only documentation and benchmarking ranges are used
+// (RFC 5737, RFC 2544) and the APIPA range Azure uses for BGP.
+var Networks = []Network{
+	{"onprem-lan", netip.MustParsePrefix("198.18.10.0/24"), netip.MustParseAddr("198.18.10.254")},
+	{"onprem-wan", netip.MustParsePrefix("198.51.100.0/24"), netip.MustParseAddr("198.51.100.254")},
+	{"azure-wan", netip.MustParsePrefix("203.0.113.0/24"), netip.MustParseAddr("203.0.113.254")},
+	{"azure-vnet", netip.MustParsePrefix("198.19.0.0/16"), netip.MustParseAddr("198.19.255.254")},
+}
+
+// Addresses of the plan.
+var (
+	OnpremHostIP = netip.MustParseAddr("198.18.10.10")
+	OnpremLANGW  = netip.MustParseAddr("198.18.10.1")   // onprem-gw on the LAN
+	OnpremPublic = netip.MustParseAddr("198.51.100.10") // onprem-gw's public IP
+	RouterOnprem = netip.MustParseAddr("198.51.100.1")
+	RouterAzure  = netip.MustParseAddr("203.0.113.1")
+	AzurePublic  = netip.MustParseAddr("203.0.113.10") // the gateway's one public IP
+	AzureGWVNet  = netip.MustParseAddr("198.19.255.4") // in the GatewaySubnet
+	AzureVMIP    = netip.MustParseAddr("198.19.1.4")
+	OnpremLAN    = netip.MustParsePrefix("198.18.10.0/24")
+	AzureVNet    = netip.MustParsePrefix("198.19.0.0/16")
+	AzureBGPIP   = netip.MustParseAddr("169.254.21.1")
+	OnpremBGPIP  = netip.MustParseAddr("169.254.21.2")
+)
+
+// VMPort is the TCP port azure-vm serves for connect probes.
+const VMPort = 80
+
+// attachment puts a node on a network at an address.
+type attachment struct {
+	network string
+	addr    netip.Addr
+}
+
+// nodePlan is how one node is run.
+type nodePlan struct {
+	name   string
+	attach []attachment // the first is the container's primary network
+	ports  []int        // published on 127.0.0.1
+	cmd    []string
+	spec   []byte // written to node.SpecFile when set
+}

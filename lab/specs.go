@@ -1,0 +1,105 @@
+package lab
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"math/big"
+	"strconv"
+
+	"github.com/vpnlab/vpnlab/bgp"
+	"github.com/vpnlab/vpnlab/fakes/azure"
+	"github.com/vpnlab/vpnlab/node"
+	"github.com/vpnlab/vpnlab/profile"
+	"github.com/vpnlab/vpnlab/swan"
+)
+
+// grpcListen is where a node's speaker serves GoBGP's API (published on
+// the host's 127.0.0.1 only).
+var grpcListen = "0.0.0.0:" + strconv.Itoa(bgp.GRPCPort)
+
+// ConnName is the on-prem device's connection (and CHILD_SA) name.
+const ConnName = "azure"
+
+// onpremSpec renders a device profile as the on-prem gateway's spec.
+func onpremSpec(p profile.Profile, key string) node.GatewaySpec {
+	c := swan.Conn{
+		Name: ConnName, Version: p.IKE.Version,
+		LocalAddr: OnpremPublic.String(), RemoteAddr: AzurePublic.String(),
+		LocalID: OnpremPublic.String(), RemoteID: AzurePublic.String(),
+		Proposals: p.IKE.Proposals, IKELifetime: p.IKE.Lifetime.Duration,
+		DPDDelay: p.IKE.DPDDelay.Duration, DPDTimeout: p.IKE.DPDTimeout.Duration,
+		ESPProposals: p.ESPProposals(), ChildLifetime: p.IPsec.Lifetime.Duration, ChildLifeKB: p.IPsec.LifeKB,
+		LocalTS: p.IPsec.LocalTS, RemoteTS: p.IPsec.RemoteTS,
+		Initiator: true,
+	}
+	s := node.GatewaySpec{
+		Conn: c, SharedKey: key,
+		WANRoutes: []node.Route{{Prefix: "203.0.113.0/24", Via: RouterOnprem.String()}},
+		TunnelMTU: p.TunnelMTU, MSSClamp: p.MSSClamp,
+		// A short first retransmit: the peer may still be starting.
+		RetransmitTries: 5, RetransmitTimeout: 1,
+	}
+	if p.BGP == nil {
+		s.TunnelRoutes = p.StaticRoutes
+		return s
+	}
+	b := p.BGP
+	s.Loopback = []string{b.LocalAddress}
+	s.BGP = &bgp.Config{
+		ASN: b.ASN, RouterID: b.LocalAddress, LocalAddress: b.LocalAddress, Advertise: p.LAN,
+		GRPCAddr: grpcListen,
+		Peer: bgp.Peer{Address: b.PeerAddress, ASN: b.PeerASN, ConnectRetry: b.ConnectRetry.Duration,
+			HoldTime: b.HoldTime.Duration, Multihop: uint32(b.Multihop)},
+	}
+	return s
+}
+
+// azureModel is the fake gateway's model for this topology and profile:
+// the local network gateway describes the on-prem device as the profile does.
+func azureModel(p profile.Profile, key string) azure.Model {
+	m := azure.DefaultModel()
+	m.Gateway.PublicIP = AzurePublic.String()
+	m.Gateway.VNetAddressSpace = []string{AzureVNet.String()}
+	m.Gateway.BgpPeeringAddress = "198.19.255.30"
+	m.Gateway.CustomBgpIPAddresses = []string{AzureBGPIP.String()}
+	m.LocalGateway.GatewayIPAddress = OnpremPublic.String()
+	m.Connection.SharedKey = key
+	if p.BGP != nil {
+		m.LocalGateway.AddressPrefixes = nil // BGP carries the on-prem prefixes
+		m.LocalGateway.Asn = p.BGP.ASN
+		m.LocalGateway.BgpPeeringAddress = p.BGP.LocalAddress
+		m.Connection.EnableBgp = true
+	} else {
+		m.LocalGateway.AddressPrefixes = p.LAN
+		m.LocalGateway.Asn = 0
+		m.LocalGateway.BgpPeeringAddress = ""
+		m.Connection.EnableBgp = false
+	}
+	return m
+}
+
+func azureSpec(m azure.Model, instance string) node.AzureSpec {
+	return node.AzureSpec{
+		Model: m, SharedKey: m.Connection.SharedKey, Instance: instance,
+		WANRoutes: []node.Route{{Prefix: "198.51.100.0/24", Via: RouterAzure.String()}},
+	}
+}
+
+// newSharedKey makes a random PSK from Azure's allowed alphabet.
+func newSharedKey() string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, 32)
+	for i := range b {
+		n, _ := rand.Int(rand.Reader, big.NewInt(int64(len(alphabet))))
+		b[i] = alphabet[n.Int64()]
+	}
+	return string(b)
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		panic(err)
+	}
+	return b
+}

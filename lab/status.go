@@ -1,0 +1,219 @@
+package lab
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/vpnlab/vpnlab/bgp"
+	"github.com/vpnlab/vpnlab/fakes/azure"
+	"github.com/vpnlab/vpnlab/node"
+	"github.com/vpnlab/vpnlab/swan"
+)
+
+const nodeAPIPort = node.APIPort
+
+// GatewayStatus is what one VPN gateway reports through vici and GoBGP.
+type GatewayStatus struct {
+	Node    string           `json:"node"`
+	SAs     []swan.IKESA     `json:"ike_sas"`
+	Peers   []bgp.PeerStatus `json:"bgp_peers"`
+	Learned []bgp.Route      `json:"bgp_learned"`
+	Errors  []string         `json:"errors,omitempty"`
+}
+
+// TunnelUp reports whether an IKE SA is established with an installed CHILD_SA.
+func (g GatewayStatus) TunnelUp() bool {
+	for _, sa := range g.SAs {
+		if sa.Installed() {
+			return true
+		}
+	}
+	return false
+}
+
+// BGPUp reports whether every BGP peer is established and sent routes.
+func (g GatewayStatus) BGPUp() bool {
+	if len(g.Peers) == 0 {
+		return false
+	}
+	for _, p := range g.Peers {
+		if !p.Established() || p.Received == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// AzureView is the fake gateway as its Azure-like API shows it.
+type AzureView struct {
+	ConnectionStatus string                `json:"connectionStatus"`
+	IngressBytes     uint64                `json:"ingressBytesTransferred"`
+	EgressBytes      uint64                `json:"egressBytesTransferred"`
+	BgpPeers         []azure.BgpPeerStatus `json:"bgpPeers"`
+	TunnelLog        []azure.LogRecord     `json:"tunnelDiagnosticLog"`
+	Errors           []string              `json:"errors,omitempty"`
+}
+
+// Status is the whole lab at one moment.
+type Status struct {
+	Lab     string                  `json:"lab"`
+	Onprem  GatewayStatus           `json:"onprem"`
+	Azure   GatewayStatus           `json:"azure"`
+	API     AzureView               `json:"azure_api"`
+	Router  map[string]node.Counter `json:"router_counters"`
+	Errors  []string                `json:"errors,omitempty"`
+	Elapsed time.Duration           `json:"-"`
+}
+
+// Healthy reports whether the tunnel, BGP and the Azure view are all up.
+func (s Status) Healthy() bool {
+	return s.Onprem.TunnelUp() && s.Azure.TunnelUp() && s.Onprem.BGPUp() && s.Azure.BGPUp() &&
+		s.API.ConnectionStatus == "Connected"
+}
+
+// Status reads every gateway, the Azure API and the router.
+func (l *Lab) Status(ctx context.Context) Status {
+	start := time.Now()
+	s := Status{Lab: l.id}
+	s.Onprem = l.gatewayStatus(ctx, OnpremGW)
+	s.Azure = l.gatewayStatus(ctx, AzureGW)
+	s.API = l.azureView(ctx)
+	if c, err := l.RouterCounters(ctx); err != nil {
+		s.Errors = append(s.Errors, err.Error())
+	} else {
+		s.Router = c
+	}
+	s.Elapsed = time.Since(start)
+	return s
+}
+
+func (l *Lab) gatewayStatus(ctx context.Context, name string) GatewayStatus {
+	g := GatewayStatus{Node: name}
+	fail := func(err error) { g.Errors = append(g.Errors, err.Error()) }
+	sas, err := l.SAs(ctx, name)
+	if err != nil {
+		fail(err)
+	}
+	g.SAs = sas
+	c, err := l.BGP(name)
+	if err != nil {
+		fail(err)
+		return g
+	}
+	defer c.Close()
+	if g.Peers, err = c.Peers(ctx); err != nil {
+		fail(err)
+	}
+	for _, p := range g.Peers {
+		rs, err := c.Learned(ctx, p.Neighbor)
+		if err != nil {
+			fail(err)
+		}
+		g.Learned = append(g.Learned, rs...)
+	}
+	return g
+}
+
+// SAs lists a gateway's IKE SAs over vici.
+func (l *Lab) SAs(ctx context.Context, name string) ([]swan.IKESA, error) {
+	n := l.nodes[name]
+	if n == nil {
+		return nil, fmt.Errorf("no node %s", name)
+	}
+	addr, err := n.Addr(swan.ViciPort)
+	if err != nil {
+		return nil, err
+	}
+	s, err := swan.Dial(ctx, addr)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	return swan.ListSAs(ctx, s)
+}
+
+// BGP connects to a gateway's speaker over gRPC.
+func (l *Lab) BGP(name string) (*bgp.Client, error) {
+	n := l.nodes[name]
+	if n == nil {
+		return nil, fmt.Errorf("no node %s", name)
+	}
+	addr, err := n.Addr(bgp.GRPCPort)
+	if err != nil {
+		return nil, err
+	}
+	return bgp.Dial(addr)
+}
+
+func (l *Lab) azureView(ctx context.Context) AzureView {
+	var v AzureView
+	a, err := l.AzureAPI()
+	if err != nil {
+		v.Errors = append(v.Errors, err.Error())
+		return v
+	}
+	if c, err := a.Connection(ctx); err != nil {
+		v.Errors = append(v.Errors, err.Error())
+	} else {
+		v.ConnectionStatus = c.Properties.ConnectionStatus
+		v.IngressBytes, v.EgressBytes = c.Properties.IngressBytesTransferred, c.Properties.EgressBytesTransferred
+	}
+	if v.BgpPeers, err = a.BgpPeers(ctx); err != nil {
+		v.Errors = append(v.Errors, err.Error())
+	}
+	if v.TunnelLog, err = a.Logs(ctx, "TunnelDiagnosticLog"); err != nil {
+		v.Errors = append(v.Errors, err.Error())
+	}
+	return v
+}
+
+// RouterCounters reads what the internet router forwarded, per class.
+func (l *Lab) RouterCounters(ctx context.Context) (map[string]node.Counter, error) {
+	r, err := l.Exec(ctx, Internet, "vpnlab-node", "counters")
+	if err != nil {
+		return nil, err
+	}
+	if r.ExitCode != 0 {
+		return nil, fmt.Errorf("router counters: exit %d: %s", r.ExitCode, r.Stderr)
+	}
+	var c map[string]node.Counter
+	if err := json.Unmarshal([]byte(r.Stdout), &c); err != nil {
+		return nil, fmt.Errorf("router counters: %w", err)
+	}
+	return c, nil
+}
+
+// Timings are the bring-up milestones Wait observed.
+type Timings struct {
+	TunnelUp time.Duration // both ends have an installed CHILD_SA
+	BGPUp    time.Duration // both speakers established, routes exchanged
+	Healthy  time.Duration // and the Azure API reports Connected
+}
+
+// Wait polls until the lab is healthy or ctx ends; it returns when each
+// milestone was first seen, measured from the call.
+func (l *Lab) Wait(ctx context.Context) (Timings, Status, error) {
+	start := time.Now()
+	var t Timings
+	for {
+		s := l.Status(ctx)
+		if t.TunnelUp == 0 && s.Onprem.TunnelUp() && s.Azure.TunnelUp() {
+			t.TunnelUp = time.Since(start)
+		}
+		if t.BGPUp == 0 && s.Onprem.BGPUp() && s.Azure.BGPUp() {
+			t.BGPUp = time.Since(start)
+		}
+		if s.Healthy() {
+			t.Healthy = time.Since(start)
+			return t, s, nil
+		}
+		select {
+		case <-ctx.Done():
+			return t, s, errors.Join(errors.New("lab did not become healthy"), ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,336 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vpnlab/vpnlab/bgp"
+	"github.com/vpnlab/vpnlab/fakes/azure"
+	"github.com/vpnlab/vpnlab/swan"
+)
+
+// APIPort is the port the fake gateway's Azure-like API listens on; the lab
+// publishes it on the host's 127.0.0.1 only.
+const APIPort = 8080
+
+// AzureSpec configures one instance of the fake Azure VPN gateway.
+type AzureSpec struct {
+	Model     azure.Model `json:"model"`
+	SharedKey string      `json:"shared_key"` // the connection's key; Model never carries it
+	Instance  string      `json:"instance"`   // IN_0 or IN_1
+	WANRoutes []Route     `json:"wan_routes,omitempty"`
+}
+
+// Azure's default offers (vpn-gateway-about-vpn-devices): IKE main mode in
+// order, and the quick mode offers Azure accepts as responder.
+var (
+	azureIKE = []string{
+		"aes256-sha1-modp1024", "aes256-sha256-modp1024", "aes128-sha1-modp1024",
+		"aes128-sha256-modp1024", "3des-sha1-modp1024", "3des-sha256-modp1024",
+	}
+	azureESP = []string{
+		"aes256gcm16", "aes256-sha1", "3des-sha1", "aes256-sha256", "aes128-sha1", "3des-sha256",
+		"aes256-sha1-modp768", "aes256-sha1-modp1024", "aes256-sha1-modp2048",
+		"aes128-sha1-modp768", "aes128-sha1-modp1024", "aes128-sha1-modp2048",
+		"3des-sha1-modp768", "3des-sha1-modp1024", "3des-sha256-modp1024",
+		"aes256-sha256-modp768", "aes256-sha256-modp1024", "aes256-sha256-modp2048",
+		"aes256-sha1-modp2048s256", "aes256-sha256-modp2048s256",
+		"aes128-sha256", "aes128-sha256-modp768", "aes128-sha256-modp1024", "aes128-sha256-modp2048",
+		"3des-sha1-modp2048",
+	}
+)
+
+const (
+	azureIKELifetime   = 28800 * time.Second
+	azureChildLifetime = 27000 * time.Second
+	azureChildLifeKB   = 102400000
+)
+
+// azureGatewaySpec derives the gateway runtime's spec from the Azure model,
+// as Azure configures its own instances.
+func azureGatewaySpec(s AzureSpec) (GatewaySpec, error) {
+	m := s.Model
+	c := swan.Conn{
+		Name: m.Connection.Name, Version: 2,
+		LocalAddr: m.Gateway.PublicIP, RemoteAddr: m.LocalGateway.GatewayIPAddress,
+		LocalID: m.Gateway.PublicIP, RemoteID: m.LocalGateway.GatewayIPAddress,
+		Proposals: azureIKE, IKELifetime: azureIKELifetime,
+		DPDDelay:     time.Duration(m.Connection.DpdTimeoutSeconds) * time.Second,
+		ESPProposals: azureESP, ChildLifetime: azureChildLifetime, ChildLifeKB: azureChildLifeKB,
+		LocalTS: []string{"0.0.0.0/0"}, RemoteTS: []string{"0.0.0.0/0"},
+	}
+	if m.Connection.ConnectionProtocol == "IKEv1" {
+		c.Version = 1
+	}
+	if len(m.Connection.IpsecPolicies) > 0 {
+		ike, esp, err := customPolicy(m.Connection.IpsecPolicies[0])
+		if err != nil {
+			return GatewaySpec{}, err
+		}
+		c.Proposals, c.ESPProposals = []string{ike}, []string{esp}
+		p := m.Connection.IpsecPolicies[0]
+		c.ChildLifetime = time.Duration(p.SaLifeTimeSeconds) * time.Second
+		c.ChildLifeKB = int64(p.SaDataSizeKilobytes)
+	}
+	spec := GatewaySpec{
+		Conn: c, SharedKey: s.SharedKey, WANRoutes: s.WANRoutes,
+		TunnelRoutes: m.LocalGateway.AddressPrefixes,
+		// Azure declares a peer dead after its DPD timeout: a few quick retransmits.
+		RetransmitTries: 3, RetransmitTimeout: 2,
+	}
+	if m.Gateway.EnableBgp && m.Connection.EnableBgp {
+		local := m.Gateway.BgpPeeringAddress
+		if len(m.Gateway.CustomBgpIPAddresses) > 0 {
+			local = m.Gateway.CustomBgpIPAddresses[0]
+		}
+		peer := m.LocalGateway.BgpPeeringAddress
+		apipa := isAPIPA(peer)
+		spec.Loopback = []string{local}
+		spec.BGP = &bgp.Config{
+			ASN: m.Gateway.Asn, RouterID: local, LocalAddress: local, Advertise: m.Gateway.VNetAddressSpace,
+			GRPCAddr: "0.0.0.0:" + strconv.Itoa(bgp.GRPCPort),
+			Peer: bgp.Peer{
+				Address: peer, ASN: m.LocalGateway.Asn,
+				Passive:  apipa, // Azure does not initiate BGP to APIPA peers
+				HoldTime: 180 * time.Second, ConnectRetry: 5 * time.Second, Multihop: 255,
+			},
+		}
+	}
+	return spec, nil
+}
+
+func isAPIPA(a string) bool {
+	ip, err := netip.ParseAddr(a)
+	return err == nil && netip.MustParsePrefix("169.254.0.0/16").Contains(ip)
+}
+
+// customPolicy renders an Azure IPsec/IKE policy as strongSwan proposals.
+func customPolicy(p azure.IpsecPolicy) (ike, esp string, err error) {
+	enc := map[string]string{"DES": "des", "DES3": "3des", "AES128": "aes128", "AES192": "aes192", "AES256": "aes256",
+		"GCMAES128": "aes128gcm16", "GCMAES192": "aes192gcm16", "GCMAES256": "aes256gcm16"}
+	integ := map[string]string{"MD5": "md5", "SHA1": "sha1", "SHA256": "sha256", "SHA384": "sha384",
+		"GCMAES128": "", "GCMAES192": "", "GCMAES256": ""}
+	dh := map[string]string{"None": "", "DHGroup1": "modp768", "DHGroup2": "modp1024", "DHGroup14": "modp2048",
+		"DHGroup2048": "modp2048", "DHGroup24": "modp2048s256", "ECP256": "ecp256", "ECP384": "ecp384",
+		"PFS1": "modp768", "PFS2": "modp1024", "PFS14": "modp2048", "PFS2048": "modp2048", "PFS24": "modp2048s256", "PFSMM": ""}
+	join := func(parts ...string) string {
+		var out []string
+		for _, s := range parts {
+			if s != "" {
+				out = append(out, s)
+			}
+		}
+		return strings.Join(out, "-")
+	}
+	ie, ok1 := enc[p.IkeEncryption]
+	ii, ok2 := integ[p.IkeIntegrity]
+	ig, ok3 := dh[p.DhGroup]
+	ee, ok4 := enc[p.IpsecEncryption]
+	ei, ok5 := integ[p.IpsecIntegrity]
+	pg, ok6 := dh[p.PfsGroup]
+	if p.IpsecEncryption == "None" {
+		ee, ok4 = "null", true
+	}
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) {
+		return "", "", fmt.Errorf("ipsec policy: unsupported algorithm in %+v", p)
+	}
+	if strings.HasPrefix(p.IkeIntegrity, "GCM") {
+		// GCM integrity in IKE means a PRF is still needed.
+		ii = "prfsha256"
+	}
+	return join(ie, ii, ig), join(ee, ei, pg), nil
+}
+
+// RunAzure runs one instance of the fake Azure VPN gateway.
+func RunAzure(ctx context.Context, specPath string) error {
+	var spec AzureSpec
+	if err := readSpec(specPath, &spec); err != nil {
+		return err
+	}
+	spec.Model.Connection.SharedKey = spec.SharedKey
+	if err := spec.Model.Validate(); err != nil {
+		return fmt.Errorf("azure model: %w", err)
+	}
+	log, closer, err := newLogger("azure-" + spec.Instance)
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+	gs, err := azureGatewaySpec(spec)
+	if err != nil {
+		return err
+	}
+	cp := azure.New(spec.Model, azure.WithInstance(spec.Instance))
+	cp.GatewayEvent("SetGatewayConfiguration", fmt.Sprintf("Gateway instance %s configured: %d connection(s)", spec.Instance, 1))
+
+	ln, err := net.Listen("tcp", ":"+strconv.Itoa(APIPort))
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: cp.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+
+	t := &tracker{cp: cp, log: log, local: gs.Conn.LocalAddr}
+	g, err := startGateway(ctx, gs, log, t.event)
+	if err != nil {
+		return err
+	}
+	defer g.stop()
+	cp.GatewayEvent("SetConnectionConfiguration", fmt.Sprintf("Connection %s to %s configured", spec.Model.Connection.Name, gs.Conn.RemoteAddr))
+	log.Info("azure gateway ready", "source", "node", "instance", spec.Instance, "api_port", APIPort)
+	go t.poll(ctx, g)
+	select {
+	case <-ctx.Done():
+		return nil
+	case err := <-g.charon.Done():
+		return fmt.Errorf("charon exited: %v", err)
+	}
+}
+
+// tracker turns charon and BGP observations into the control plane's state.
+type tracker struct {
+	cp    *azure.Gateway
+	log   *slog.Logger
+	local string
+
+	mu         sync.Mutex
+	lastReason string
+	connected  bool
+}
+
+func (t *tracker) event(e TunnelEvent) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	switch e.Kind {
+	case "log":
+		if ike := ikeMessage(e.Message); ike.text != "" {
+			t.cp.IKELog(ike.level, remoteOf(e.Message, t.local), t.local, ike.dir, ike.text)
+		}
+		if r := disconnectReason(e.Message); r != "" {
+			t.lastReason = r
+		}
+		if !t.connected && strings.Contains(e.Message, "parsed IKE_SA_INIT request") {
+			t.cp.TunnelConnecting(remoteOf(e.Message, t.local))
+		}
+	case "child-up":
+		t.connected = true
+		t.cp.TunnelConnected(e.RemoteHost)
+	case "child-down", "ike-down":
+		if t.connected {
+			reason := t.lastReason
+			if reason == "" {
+				reason = "IKE SA closed"
+				if e.Kind == "child-down" {
+					reason = "CHILD SA closed"
+				}
+			}
+			t.cp.TunnelDisconnected(e.RemoteHost, reason)
+			t.connected = false
+			t.lastReason = ""
+		}
+	}
+}
+
+// poll refreshes traffic counters, BGP peers and routes every second.
+func (t *tracker) poll(ctx context.Context, g *gateway) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if err := t.pollOnce(ctx, g); err != nil && !errors.Is(err, context.Canceled) {
+			t.log.Debug("poll", "source", "node", "err", err)
+		}
+	}
+}
+
+func (t *tracker) pollOnce(ctx context.Context, g *gateway) error {
+	s, err := swan.Dial(ctx, "127.0.0.1:"+strconv.Itoa(swan.ViciPort))
+	if err != nil {
+		return err
+	}
+	sas, err := swan.ListSAs(ctx, s)
+	s.Close()
+	if err != nil {
+		return err
+	}
+	var in, out, pin, pout uint64
+	mm, qm := 0, 0
+	for _, sa := range sas {
+		if sa.Established() {
+			mm++
+		}
+		for _, c := range sa.Children {
+			if c.Installed() {
+				qm++
+				in, out, pin, pout = in+c.BytesIn, out+c.BytesOut, pin+c.PacketsIn, pout+c.PacketsOut
+			}
+		}
+	}
+	t.cp.SetTraffic(in, out, pin, pout)
+	t.cp.SetSACounts(mm, qm)
+	if g.speaker == nil {
+		return nil
+	}
+	peers, err := g.speaker.Peers(ctx)
+	if err != nil {
+		return err
+	}
+	for _, p := range peers {
+		t.cp.SetBgpPeer(azure.BgpPeerStatus{
+			LocalAddress: g.spec.BGP.LocalAddress, Neighbor: p.Neighbor, Asn: p.PeerASN,
+			State: azureBgpState(p.State), ConnectedDuration: azure.ConnectedDuration(p.Uptime),
+			RoutesReceived: int64(p.Received), MessagesSent: int64(p.MessagesSent), MessagesReceived: int64(p.MessagesReceived),
+		})
+	}
+	learned, err := g.speaker.Learned(ctx)
+	if err != nil {
+		return err
+	}
+	advertised, err := g.speaker.Advertised(ctx)
+	if err != nil {
+		return err
+	}
+	local := g.spec.BGP.LocalAddress
+	conv := func(rs []bgp.Route, origin string, weight int) []azure.GatewayRoute {
+		var out []azure.GatewayRoute
+		for _, r := range rs {
+			src := r.Peer
+			if src == "" {
+				src = local
+			}
+			out = append(out, azure.GatewayRoute{LocalAddress: local, Network: r.Prefix, NextHop: r.NextHop,
+				SourcePeer: src, Origin: origin, AsPath: r.ASPathString(), Weight: weight})
+		}
+		return out
+	}
+	t.cp.SetRoutes(conv(learned, "EBgp", 32768), conv(advertised, "Igp", 0))
+	return nil
+}
+
+func azureBgpState(s string) string {
+	switch s {
+	case "ESTABLISHED":
+		return azure.BgpStateConnected
+	case "IDLE":
+		return azure.BgpStateIdle
+	case "CONNECT", "ACTIVE", "OPENSENT", "OPENCONFIRM":
+		return azure.BgpStateConnecting
+	case "":
+		return azure.BgpStateUnknown
+	}
+	return azure.BgpStateUnknown
+}

@@ -1,0 +1,173 @@
+package swan
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/strongswan/govici/vici"
+)
+
+// Conn is one route-based IKE connection with a single CHILD_SA, the shape
+// both ends of a site-to-site tunnel to Azure take.
+type Conn struct {
+	Name        string
+	Version     int // 1 or 2
+	LocalAddr   string
+	RemoteAddr  string // "%any" for a responder that accepts any peer
+	LocalID     string
+	RemoteID    string
+	Proposals   []string // IKE proposals, strongSwan syntax
+	IKELifetime time.Duration
+	DPDDelay    time.Duration
+	DPDTimeout  time.Duration // IKEv1 only
+
+	ESPProposals  []string
+	ChildLifetime time.Duration
+	ChildLifeKB   int64
+	LocalTS       []string
+	RemoteTS      []string
+	Initiator     bool // start the CHILD_SA at load time and restart it when it closes
+}
+
+// Child is the name of the CHILD_SA Conn loads: the connection's name.
+func (c Conn) Child() string { return c.Name }
+
+func secs(d time.Duration) string { return strconv.Itoa(int(d/time.Second)) + "s" }
+
+// message renders c as a vici load-conn request.
+func (c Conn) message() (*vici.Message, error) {
+	child := vici.NewMessage()
+	set := func(m *vici.Message, k string, v any) {
+		if err := m.Set(k, v); err != nil {
+			panic(err) // only string, []string and *Message are set below
+		}
+	}
+	set(child, "local_ts", c.LocalTS)
+	set(child, "remote_ts", c.RemoteTS)
+	set(child, "esp_proposals", c.ESPProposals)
+	if c.ChildLifetime > 0 {
+		// charon rekeys at rekey_time and hard-expires 10% later.
+		set(child, "rekey_time", secs(c.ChildLifetime))
+	}
+	if c.ChildLifeKB > 0 {
+		set(child, "rekey_bytes", strconv.FormatInt(c.ChildLifeKB*1024, 10))
+	}
+	if c.Initiator {
+		set(child, "start_action", "start")
+		set(child, "dpd_action", "restart")
+		set(child, "close_action", "start")
+	} else {
+		set(child, "dpd_action", "clear")
+	}
+	children := vici.NewMessage()
+	set(children, c.Child(), child)
+
+	local, remote := vici.NewMessage(), vici.NewMessage()
+	set(local, "auth", "psk")
+	set(local, "id", c.LocalID)
+	set(remote, "auth", "psk")
+	if c.RemoteID != "" {
+		set(remote, "id", c.RemoteID)
+	}
+
+	conn := vici.NewMessage()
+	set(conn, "version", strconv.Itoa(c.Version))
+	set(conn, "local_addrs", []string{c.LocalAddr})
+	set(conn, "remote_addrs", []string{c.RemoteAddr})
+	set(conn, "proposals", c.Proposals)
+	if c.IKELifetime > 0 {
+		set(conn, "rekey_time", secs(c.IKELifetime))
+	}
+	if c.DPDDelay > 0 {
+		set(conn, "dpd_delay", secs(c.DPDDelay))
+	}
+	if c.DPDTimeout > 0 {
+		set(conn, "dpd_timeout", secs(c.DPDTimeout))
+	}
+	set(conn, "mobike", "no")
+	set(conn, "encap", "yes")
+	if c.Initiator {
+		set(conn, "keyingtries", "0")
+	}
+	set(conn, "local", local)
+	set(conn, "remote", remote)
+	set(conn, "children", children)
+
+	m := vici.NewMessage()
+	set(m, c.Name, conn)
+	return m, nil
+}
+
+// LoadConn loads (or replaces) c in charon.
+func LoadConn(ctx context.Context, s *vici.Session, c Conn) error {
+	m, err := c.message()
+	if err != nil {
+		return fmt.Errorf("load-conn %s: %w", c.Name, err)
+	}
+	if err := call(ctx, s, "load-conn", m); err != nil {
+		return fmt.Errorf("load-conn %s: %w", c.Name, err)
+	}
+	return nil
+}
+
+// UnloadConn removes a connection; its SAs stay until closed.
+func UnloadConn(ctx context.Context, s *vici.Session, name string) error {
+	m := vici.NewMessage()
+	_ = m.Set("name", name)
+	if err := call(ctx, s, "unload-conn", m); err != nil {
+		return fmt.Errorf("unload-conn %s: %w", name, err)
+	}
+	return nil
+}
+
+// LoadSharedKey loads an IKE pre-shared key for the given identities under
+// the id name. The key never appears in the returned error.
+func LoadSharedKey(ctx context.Context, s *vici.Session, name, key string, owners ...string) error {
+	m := vici.NewMessage()
+	_ = m.Set("id", name)
+	_ = m.Set("type", "IKE")
+	_ = m.Set("data", key)
+	_ = m.Set("owners", owners)
+	if err := call(ctx, s, "load-shared", m); err != nil {
+		return fmt.Errorf("load-shared %s: %w", name, err)
+	}
+	return nil
+}
+
+// Initiate starts the CHILD_SA child and waits up to timeout for it; a
+// timeout of 0 returns at once and lets charon go on in the background.
+func Initiate(ctx context.Context, s *vici.Session, child string, timeout time.Duration) error {
+	m := vici.NewMessage()
+	_ = m.Set("child", child)
+	ms := "-1"
+	if timeout > 0 {
+		ms = strconv.Itoa(int(timeout / time.Millisecond))
+	}
+	_ = m.Set("timeout", ms)
+	if err := call(ctx, s, "initiate", m); err != nil {
+		return fmt.Errorf("initiate %s: %w", child, err)
+	}
+	return nil
+}
+
+// TerminateIKE closes every IKE SA of the named connection.
+func TerminateIKE(ctx context.Context, s *vici.Session, conn string) error {
+	m := vici.NewMessage()
+	_ = m.Set("ike", conn)
+	_ = m.Set("force", "yes")
+	_ = m.Set("timeout", "-1")
+	if err := call(ctx, s, "terminate", m); err != nil {
+		return fmt.Errorf("terminate %s: %w", conn, err)
+	}
+	return nil
+}
+
+func call(ctx context.Context, s *vici.Session, cmd string, m *vici.Message) error {
+	resp, err := s.Call(ctx, cmd, m)
+	if err != nil {
+		return err
+	}
+	return resp.Err()
+}
