@@ -41,6 +41,7 @@ func commands() map[string]command {
 		"lab exec":   {"run a command in a node: lab exec NODE -- CMD...", labExec},
 		"lab down":   {"remove a lab (--all: every lab)", labDown},
 		"lab list":   {"list running labs", labList},
+		"bench":      {"measure warm bring-ups: topology, tunnel, BGP, total, memory", bench},
 	}
 }
 
