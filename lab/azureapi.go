@@ -96,6 +96,13 @@ func (a *AzureAPI) Logs(ctx context.Context, category string) ([]azure.LogRecord
 	return v.Value, err
 }
 
+// Raw performs a request on a path of the API and returns the body.
+func (a *AzureAPI) Raw(ctx context.Context, method, path string) (string, error) {
+	var raw json.RawMessage
+	err := a.do(ctx, method, a.Base+path, &raw)
+	return string(raw), err
+}
+
 func (a *AzureAPI) do(ctx context.Context, method, u string, v any) error {
 	req, err := http.NewRequestWithContext(ctx, method, u, nil)
 	if err != nil {

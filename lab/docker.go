@@ -41,8 +41,21 @@ func setDefaultEnv(k, v string) {
 	}
 }
 
-// dockerClient returns a client of the daemon testcontainers uses.
+// dockerClient returns a client of the daemon testcontainers uses. When
+// DOCKER_HOST is set, that daemon must answer: testcontainers would
+// otherwise quietly fall back to another one.
 func dockerClient(ctx context.Context) (*client.Client, error) {
+	if host := os.Getenv("DOCKER_HOST"); host != "" {
+		c, err := client.New(client.FromEnv)
+		if err != nil {
+			return nil, fmt.Errorf("%w at DOCKER_HOST=%s: %v", ErrNoDocker, host, err)
+		}
+		if err := checkDocker(ctx, c); err != nil {
+			c.Close()
+			return nil, fmt.Errorf("DOCKER_HOST=%s: %w", host, err)
+		}
+		c.Close()
+	}
 	c, err := testcontainers.NewDockerClientWithOpts(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNoDocker, err)
