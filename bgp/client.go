@@ -75,3 +75,35 @@ func (c *Client) list(ctx context.Context, t api.TableType, peer string) ([]Rout
 		out = append(out, routes(r.Destination)...)
 	}
 }
+
+// SetPeerASN reconfigures the neighbour with another peer ASN (and, when
+// localASN is not 0, another local ASN for this session), as an operator
+// editing the device would: the session is torn down and set up again.
+func (c *Client) SetPeerASN(ctx context.Context, neighbor string, peerASN, localASN uint32) error {
+	stream, err := c.api.ListPeer(ctx, &api.ListPeerRequest{Address: neighbor})
+	if err != nil {
+		return fmt.Errorf("list peer %s: %w", neighbor, err)
+	}
+	r, err := stream.Recv()
+	if err != nil {
+		return fmt.Errorf("list peer %s: %w", neighbor, err)
+	}
+	old := r.Peer
+	p := &api.Peer{
+		Conf:         &api.PeerConf{NeighborAddress: neighbor, PeerAsn: peerASN, LocalAsn: localASN},
+		Transport:    &api.Transport{LocalAddress: old.GetTransport().GetLocalAddress(), PassiveMode: old.GetTransport().GetPassiveMode(), RemotePort: 179},
+		EbgpMultihop: old.GetEbgpMultihop(),
+		AfiSafis:     []*api.AfiSafi{{Config: &api.AfiSafiConfig{Family: family, Enabled: true}}},
+	}
+	if t := old.GetTimers().GetConfig(); t != nil {
+		p.Timers = &api.Timers{Config: &api.TimersConfig{ConnectRetry: t.ConnectRetry, HoldTime: t.HoldTime,
+			KeepaliveInterval: t.KeepaliveInterval, IdleHoldTimeAfterReset: t.IdleHoldTimeAfterReset}}
+	}
+	if _, err := c.api.DeletePeer(ctx, &api.DeletePeerRequest{Address: neighbor}); err != nil {
+		return fmt.Errorf("delete peer %s: %w", neighbor, err)
+	}
+	if _, err := c.api.AddPeer(ctx, &api.AddPeerRequest{Peer: p}); err != nil {
+		return fmt.Errorf("add peer %s: %w", neighbor, err)
+	}
+	return nil
+}

@@ -36,12 +36,15 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"lab up":     {"bring a lab up and leave it running", labUp},
-		"lab status": {"show tunnel, CHILD SAs, BGP and the Azure-side view", labStatus},
-		"lab exec":   {"run a command in a node: lab exec NODE -- CMD...", labExec},
-		"lab down":   {"remove a lab (--all: every lab)", labDown},
-		"lab list":   {"list running labs", labList},
-		"bench":      {"measure warm bring-ups: topology, tunnel, BGP, total, memory", bench},
+		"lab up":         {"bring a lab up and leave it running", labUp},
+		"lab status":     {"show tunnel, CHILD SAs, BGP and the Azure-side view", labStatus},
+		"lab exec":       {"run a command in a node: lab exec NODE -- CMD...", labExec},
+		"lab down":       {"remove a lab (--all: every lab)", labDown},
+		"lab list":       {"list running labs", labList},
+		"bench":          {"measure warm bring-ups: topology, tunnel, BGP, total, memory", bench},
+		"run":            {"run a scenario: lab up, inject, collect evidence, diagnose (--fix: and verify)", run},
+		"diagnose":       {"diagnose the running lab, or a saved evidence bundle (--evidence FILE)", diagnoseCmd},
+		"scenarios list": {"list the scenarios", scenariosList},
 	}
 }
 

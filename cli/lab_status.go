@@ -65,6 +65,23 @@ func printStatus(w io.Writer, s lab.Status) {
 			fmt.Fprintf(w, "  error: %s\n", e)
 		}
 	}
+	if s.P2S != nil {
+		fmt.Fprintf(w, "\n[%s] (point-to-site, certificate)\n", s.P2S.Node)
+		if len(s.P2S.SAs) == 0 {
+			fmt.Fprintln(w, "  not connected")
+		}
+		for _, sa := range s.P2S.SAs {
+			fmt.Fprintf(w, "  IKE SA %s: %s  %s <-> %s  virtual IP %s\n", sa.Conn, sa.State, sa.LocalHost, sa.RemoteHost,
+				strings.Join(sa.LocalVIPs, ","))
+			for _, c := range sa.Children {
+				fmt.Fprintf(w, "    CHILD SA %s: %s  in %d B, out %d B  %s === %s\n", c.Name, c.State, c.BytesIn, c.BytesOut,
+					strings.Join(c.LocalTS, ","), strings.Join(c.RemoteTS, ","))
+			}
+		}
+		for _, e := range s.P2S.Errors {
+			fmt.Fprintf(w, "  error: %s\n", e)
+		}
+	}
 	a := s.API
 	fmt.Fprintf(w, "\n[Azure portal] connection status: %s  ingress %d B, egress %d B\n", a.ConnectionStatus, a.IngressBytes, a.EgressBytes)
 	for _, p := range a.BgpPeers {
@@ -77,11 +94,14 @@ func printStatus(w io.Writer, s lab.Status) {
 		fmt.Fprintf(w, "  error: %s\n", e)
 	}
 	if len(s.Router) > 0 {
-		fmt.Fprintf(w, "\n[internet router] forwarded:")
-		for _, k := range []string{"ike-udp500", "ike-udp4500", "esp-udp4500", "esp", "other"} {
-			fmt.Fprintf(w, "  %s %d pkts", k, s.Router[k].Packets)
+		fmt.Fprintf(w, "\n[internet router] forwarded packets:\n")
+		for _, d := range []string{"to-azure", "to-onprem"} {
+			fmt.Fprintf(w, "  %-10s", d)
+			for _, k := range []string{"ike-udp500", "ike-udp4500", "esp-udp4500", "esp", "other"} {
+				fmt.Fprintf(w, "  %s %d", k, s.Router[d+"/"+k].Packets)
+			}
+			fmt.Fprintln(w)
 		}
-		fmt.Fprintln(w)
 	}
 	for _, e := range s.Errors {
 		fmt.Fprintf(w, "error: %s\n", e)

@@ -6,28 +6,28 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/vpnlab/vpnlab/lab"
 	"github.com/vpnlab/vpnlab/profile"
-	"github.com/vpnlab/vpnlab/scenarios"
+	"github.com/vpnlab/vpnlab/runner"
 )
 
 func labUp(ctx context.Context, args []string, out, errw io.Writer) error {
 	fs := flag.NewFlagSet("lab up", flag.ContinueOnError)
 	fs.SetOutput(errw)
-	scenario := fs.String("scenario", "healthy", "scenario to run (see 'vpnlab scenarios list')")
+	sf := addScenarioFlags(fs, "healthy")
 	profilePath := fs.String("profile", "", "device profile YAML for the on-prem gateway (default: built-in)")
 	image := fs.String("image", lab.DefaultImage, "node image")
-	waitFor := fs.Duration("wait", 60*time.Second, "how long to wait for the tunnel and BGP")
 	if err := fs.Parse(args); err != nil {
 		return usagef("%v", err)
 	}
-	sc, err := scenarios.Lookup(*scenario)
+	sc, err := sf.load()
 	if err != nil {
-		return usagef("%v", err)
+		return err
 	}
-	opts := []lab.Option{lab.WithImage(*image), lab.WithScenario(sc.Name)}
+	opts := []lab.Option{lab.WithImage(*image)}
 	if *profilePath != "" {
 		p, err := profile.Load(*profilePath)
 		if err != nil {
@@ -36,40 +36,37 @@ func labUp(ctx context.Context, args []string, out, errw io.Writer) error {
 		opts = append(opts, lab.WithProfile(p))
 	}
 	total := time.Now()
-	opts = append(opts, lab.WithProgress(func(step string, took time.Duration) {
-		fmt.Fprintf(out, "  %-12s %6.2fs\n", step, took.Seconds())
-	}))
 	fmt.Fprintf(out, "vpnlab: bringing up scenario %s\n", sc.Name)
-	l, err := lab.Start(ctx, opts...)
-	if err != nil {
-		return errors.Join(err, teardown(l, out))
+	l, _, _, err := runner.Start(ctx, sc, runner.Options{Lab: opts,
+		Progress: func(step string, took time.Duration) { fmt.Fprintf(out, "  %-12s %6.2fs\n", step, took.Seconds()) }})
+	if err == nil {
+		err = sleepCtx(ctx, sc.Settle)
 	}
-	if ctx.Err() != nil {
-		return errors.Join(ctx.Err(), teardown(l, out))
-	}
-	wctx, cancel := context.WithTimeout(ctx, *waitFor)
-	defer cancel()
-	t, st, err := l.Wait(wctx)
-	if ctx.Err() != nil {
-		return errors.Join(ctx.Err(), teardown(l, out))
-	}
-	if t.TunnelUp > 0 {
-		fmt.Fprintf(out, "  %-12s %6.2fs\n", "tunnel up", t.TunnelUp.Seconds())
-	}
-	if t.BGPUp > 0 {
-		fmt.Fprintf(out, "  %-12s %6.2fs\n", "bgp up", t.BGPUp.Seconds())
+	if err != nil || ctx.Err() != nil {
+		return errors.Join(err, ctx.Err(), teardown(l, out))
 	}
 	fmt.Fprintf(out, "  %-12s %6.2fs\n", "total", time.Since(total).Seconds())
-	printStatus(out, st)
-	if err != nil {
-		fmt.Fprintf(out, "\nThe lab is NOT healthy after %s; it is left running to investigate.\n", *waitFor)
+	printStatus(out, l.Status(ctx))
+	if sc.Briefing != "" {
+		fmt.Fprintf(out, "\nBriefing (%s):\n  %s\n", sc.Name, strings.ReplaceAll(sc.Briefing, "\n", "\n  "))
 	}
 	fmt.Fprintf(out, "\nLab %s is running. Explore it:\n", l.ID())
 	fmt.Fprintf(out, "  vpnlab lab status            # the device's and the Azure portal's view\n")
 	fmt.Fprintf(out, "  vpnlab lab exec %s -- ping -c3 %s\n", lab.OnpremHost, lab.AzureVMIP)
+	fmt.Fprintf(out, "  vpnlab lab exec %s -- swanctl --list-sas --uri tcp://127.0.0.1:4502\n", lab.OnpremGW)
+	fmt.Fprintf(out, "  vpnlab diagnose              # ask the engine\n")
 	fmt.Fprintf(out, "  vpnlab lab down              # or: make lab-down\n")
 	l.Release()
 	return nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
 }
 
 // teardown removes a lab that failed or was interrupted during bring-up.

@@ -40,6 +40,13 @@ type Lab struct {
 	// key is not kept in Model).
 	Profile profile.Profile
 	Model   azure.Model
+
+	// The gateways' specs as configured (keys included: never printed),
+	// and connections changed since.
+	onprem, azure node.GatewaySpec
+	conns         map[string]swan.Conn
+	p2s           node.GatewaySpec
+	pki           *p2sPKI
 }
 
 // Node is one container of the lab.
@@ -149,8 +156,21 @@ func Start(ctx context.Context, opts ...Option) (*Lab, error) {
 	if c.azureKey != "" {
 		model.Connection.SharedKey = c.azureKey
 	}
-	l := &Lab{id: newID(), cli: cli, nodes: map[string]*Node{}, Profile: c.profile, Model: model}
-	l.Model.Connection.SharedKey = ""
+	p2s, err := newP2SPKI(time.Now())
+	if err != nil {
+		cli.Close()
+		return nil, err
+	}
+	model.Gateway.VpnClient = p2s.vpnClient()
+	l := &Lab{id: newID(), cli: cli, nodes: map[string]*Node{}, Profile: c.profile, conns: map[string]swan.Conn{},
+		pki: p2s, p2s: p2s.clientSpec()}
+	l.onprem = onpremSpec(c.profile, key)
+	az := azureSpec(model, "IN_0")
+	az.P2S = &node.P2SCert{ID: GatewayP2SID, CertPEM: p2s.gw.CertPEM(), KeyPEM: p2s.gw.KeyPEM()}
+	if err := l.setAzure(az); err != nil {
+		cli.Close()
+		return nil, err
+	}
 	labels := map[string]string{LabelLab: l.id}
 	if c.scenario != "" {
 		labels[LabelScenario] = c.scenario
@@ -163,7 +183,7 @@ func Start(ctx context.Context, opts ...Option) (*Lab, error) {
 	}
 	done("networks")
 
-	plans := l.plans(onpremSpec(c.profile, key), azureSpec(model, "IN_0"))
+	plans := l.plans(l.onprem, az, l.p2s)
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
@@ -241,9 +261,9 @@ func (l *Lab) createNetworks(ctx context.Context, labels map[string]string) (map
 }
 
 // plans describes every node of the topology.
-func (l *Lab) plans(onprem node.GatewaySpec, az node.AzureSpec) []nodePlan {
+func (l *Lab) plans(onprem node.GatewaySpec, az node.AzureSpec, p2s node.GatewaySpec) []nodePlan {
 	return []nodePlan{
-		{name: Internet, cmd: []string{"router"},
+		{name: Internet, cmd: []string{"router", "to-azure=203.0.113.0/24", "to-onprem=198.51.100.0/24"},
 			attach: []attachment{{"onprem-wan", RouterOnprem}, {"azure-wan", RouterAzure}}},
 		{name: AzureGW, cmd: []string{"azure"}, spec: mustJSON(az),
 			ports:  []int{swan.ViciPort, bgp.GRPCPort, node.APIPort},
@@ -255,6 +275,8 @@ func (l *Lab) plans(onprem node.GatewaySpec, az node.AzureSpec) []nodePlan {
 			attach: []attachment{{"onprem-wan", OnpremPublic}, {"onprem-lan", OnpremLANGW}}},
 		{name: OnpremHost, cmd: []string{"host", "-gw", OnpremLANGW.String()},
 			attach: []attachment{{"onprem-lan", OnpremHostIP}}},
+		{name: P2SClient, cmd: []string{"gateway"}, spec: mustJSON(p2s), ports: []int{swan.ViciPort},
+			attach: []attachment{{"onprem-wan", P2SClientIP}}},
 	}
 }
 
@@ -422,7 +444,7 @@ func Attach(ctx context.Context, id string) (*Lab, error) {
 		cli.Close()
 		return nil, fmt.Errorf("lab %s has no running containers", id)
 	}
-	l := &Lab{id: id, cli: cli, nodes: map[string]*Node{}, Profile: profile.Default()}
+	l := &Lab{id: id, cli: cli, nodes: map[string]*Node{}, Profile: profile.Default(), conns: map[string]swan.Conn{}}
 	for _, c := range cs.Items {
 		n := &Node{Name: c.Labels[LabelNode], ContainerID: c.ID, ports: map[int]int{}}
 		if err := l.readPorts(ctx, n); err != nil {
@@ -430,6 +452,10 @@ func Attach(ctx context.Context, id string) (*Lab, error) {
 			return nil, err
 		}
 		l.nodes[n.Name] = n
+	}
+	if err := l.readSpecs(ctx); err != nil {
+		cli.Close()
+		return nil, fmt.Errorf("lab %s: %w", id, err)
 	}
 	return l, nil
 }

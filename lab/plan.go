@@ -9,10 +9,11 @@ const (
 	Internet   = "internet"
 	AzureGW    = "azure-gw"
 	AzureVM    = "azure-vm"
+	P2SClient  = "p2s-client"
 )
 
 // Nodes lists the topology's nodes in bring-up order.
-var Nodes = []string{Internet, AzureGW, AzureVM, OnpremGW, OnpremHost}
+var Nodes = []string{Internet, AzureGW, AzureVM, OnpremGW, OnpremHost, P2SClient}
 
 // Network is one Docker bridge network of the lab. Gateway is the host's own
 // address on the bridge; lab nodes never route through it.
@@ -45,7 +46,13 @@ var (
 	AzureVNet    = netip.MustParsePrefix("198.19.0.0/16")
 	AzureBGPIP   = netip.MustParseAddr("169.254.21.1")
 	OnpremBGPIP  = netip.MustParseAddr("169.254.21.2")
+	P2SClientIP  = netip.MustParseAddr("198.51.100.20") // a remote user somewhere on the internet
+	P2SPool      = netip.MustParsePrefix("198.18.200.0/24")
 )
+
+// GatewayP2SID is the fake gateway's point-to-site identity, shaped like
+// Azure's (an identity string only: nothing resolves or contacts it).
+const GatewayP2SID = "azuregateway-00000000-0000-0000-0000-000000000000-vpnlab.vpn.azure.com"
 
 // VMPort is the TCP port azure-vm serves for connect probes.
 const VMPort = 80

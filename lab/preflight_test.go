@@ -124,6 +124,11 @@ func TestCheckOverlap(t *testing.T) {
 			},
 		},
 		{
+			name:   "other bridge: no hint",
+			routes: routes("bridge0 203.0.113.0/24"),
+			want:   []string{"lab network azure-wan (203.0.113.0/24) overlaps host route 203.0.113.0/24 dev bridge0"},
+		},
+		{
 			name:   "host route inside a lab network",
 			routes: routes("wg0 198.19.1.4/32"),
 			want:   []string{"lab network azure-vnet (198.19.0.0/16) overlaps host route 198.19.1.4/32 dev wg0"},

@@ -62,6 +62,7 @@ type Status struct {
 	Lab     string                  `json:"lab"`
 	Onprem  GatewayStatus           `json:"onprem"`
 	Azure   GatewayStatus           `json:"azure"`
+	P2S     *GatewayStatus          `json:"p2s_client,omitempty"`
 	API     AzureView               `json:"azure_api"`
 	Router  map[string]node.Counter `json:"router_counters"`
 	Errors  []string                `json:"errors,omitempty"`
@@ -71,7 +72,7 @@ type Status struct {
 // Healthy reports whether the tunnel, BGP and the Azure view are all up.
 func (s Status) Healthy() bool {
 	return s.Onprem.TunnelUp() && s.Azure.TunnelUp() && s.Onprem.BGPUp() && s.Azure.BGPUp() &&
-		s.API.ConnectionStatus == "Connected"
+		s.API.ConnectionStatus == "Connected" && (s.P2S == nil || s.P2S.TunnelUp())
 }
 
 // Status reads every gateway, the Azure API and the router.
@@ -81,6 +82,15 @@ func (l *Lab) Status(ctx context.Context) Status {
 	s.Onprem = l.gatewayStatus(ctx, OnpremGW)
 	s.Azure = l.gatewayStatus(ctx, AzureGW)
 	s.API = l.azureView(ctx)
+	if l.nodes[P2SClient] != nil {
+		p := GatewayStatus{Node: P2SClient}
+		sas, err := l.SAs(ctx, P2SClient)
+		if err != nil {
+			p.Errors = append(p.Errors, err.Error())
+		}
+		p.SAs = sas
+		s.P2S = &p
+	}
 	if c, err := l.RouterCounters(ctx); err != nil {
 		s.Errors = append(s.Errors, err.Error())
 	} else {
@@ -97,7 +107,11 @@ func (l *Lab) gatewayStatus(ctx context.Context, name string) GatewayStatus {
 	if err != nil {
 		fail(err)
 	}
-	g.SAs = sas
+	for _, sa := range sas {
+		if sa.Conn != node.P2SConnName { // point-to-site users are shown apart
+			g.SAs = append(g.SAs, sa)
+		}
+	}
 	c, err := l.BGP(name)
 	if err != nil {
 		fail(err)

@@ -28,7 +28,27 @@ type AzureSpec struct {
 	SharedKey string      `json:"shared_key"` // the connection's key; Model never carries it
 	Instance  string      `json:"instance"`   // IN_0 or IN_1
 	WANRoutes []Route     `json:"wan_routes,omitempty"`
+	// P2S is the gateway's own certificate for point-to-site, used when the
+	// model has a VPN client configuration.
+	P2S *P2SCert `json:"p2s,omitempty"`
 }
+
+// P2SCert is the gateway's point-to-site server certificate and identity.
+type P2SCert struct {
+	ID      string `json:"id"` // e.g. azuregateway-....vpn.azure.com
+	CertPEM string `json:"cert"`
+	KeyPEM  string `json:"key"`
+}
+
+// P2SConnName is the fake gateway's point-to-site connection.
+const P2SConnName = "p2s"
+
+// Azure's default point-to-site IKEv2 offers (point-to-site-about).
+var (
+	azureP2SIKE = []string{"aes256gcm16-prfsha384-ecp384-ecp256-modp2048", "aes256-sha384-ecp384-ecp256-modp2048",
+		"aes256-sha256-ecp384-ecp256-modp2048-modp1024"}
+	azureP2SESP = []string{"aes256gcm16", "aes256-sha256", "aes256-sha1"}
+)
 
 // Azure's default offers (vpn-gateway-about-vpn-devices): IKE main mode in
 // order, and the quick mode offers Azure accepts as responder.
@@ -55,9 +75,9 @@ const (
 	azureChildLifeKB   = 102400000
 )
 
-// azureGatewaySpec derives the gateway runtime's spec from the Azure model,
+// AzureGatewaySpec derives the gateway runtime's spec from the Azure model,
 // as Azure configures its own instances.
-func azureGatewaySpec(s AzureSpec) (GatewaySpec, error) {
+func AzureGatewaySpec(s AzureSpec) (GatewaySpec, error) {
 	m := s.Model
 	c := swan.Conn{
 		Name: m.Connection.Name, Version: 2,
@@ -86,6 +106,23 @@ func azureGatewaySpec(s AzureSpec) (GatewaySpec, error) {
 		TunnelRoutes: m.LocalGateway.AddressPrefixes,
 		// Azure declares a peer dead after its DPD timeout: a few quick retransmits.
 		RetransmitTries: 3, RetransmitTimeout: 2,
+	}
+	if vc := m.Gateway.VpnClient; vc != nil && s.P2S != nil {
+		var roots []string
+		for _, r := range vc.RootCertificates {
+			roots = append(roots, "-----BEGIN CERTIFICATE-----\n"+r.PublicCertData+"\n-----END CERTIFICATE-----\n")
+		}
+		spec.Extra = append(spec.Extra, ExtraConn{PrivateKey: s.P2S.KeyPEM, Conn: swan.Conn{
+			Name: P2SConnName, Version: 2, LocalAddr: m.Gateway.PublicIP, RemoteAddr: "%any",
+			LocalID: s.P2S.ID, LocalCert: s.P2S.CertPEM, RemoteCACerts: roots, Pools: []string{"p2s-pool"},
+			Proposals: azureP2SIKE, IKELifetime: azureIKELifetime, DPDDelay: c.DPDDelay,
+			ESPProposals: azureP2SESP, ChildLifetime: azureChildLifetime,
+			LocalTS: m.Gateway.VNetAddressSpace, RemoteTS: []string{"dynamic"},
+		}})
+		for _, p := range vc.AddressPrefixes {
+			spec.Pools = append(spec.Pools, Pool{Name: "p2s-pool", Addrs: p})
+			spec.TunnelRoutes = append(spec.TunnelRoutes, p)
+		}
 	}
 	if m.Gateway.EnableBgp && m.Connection.EnableBgp {
 		local := m.Gateway.BgpPeeringAddress
@@ -165,7 +202,7 @@ func RunAzure(ctx context.Context, specPath string) error {
 		return err
 	}
 	defer closer.Close()
-	gs, err := azureGatewaySpec(spec)
+	gs, err := AzureGatewaySpec(spec)
 	if err != nil {
 		return err
 	}
@@ -211,6 +248,10 @@ type tracker struct {
 func (t *tracker) event(e TunnelEvent) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if e.Conn == P2SConnName || (e.Kind == "log" && p2sLog(e.Message)) {
+		t.p2s(e)
+		return
+	}
 	switch e.Kind {
 	case "log":
 		if ike := ikeMessage(e.Message); ike.text != "" {
@@ -237,6 +278,23 @@ func (t *tracker) event(e TunnelEvent) {
 			t.cp.TunnelDisconnected(e.RemoteHost, reason)
 			t.connected = false
 			t.lastReason = ""
+		}
+	}
+}
+
+// p2s writes the point-to-site diagnostic log.
+func (t *tracker) p2s(e TunnelEvent) {
+	switch e.Kind {
+	case "child-up":
+		t.cp.P2SEvent(azure.LevelInformational, fmt.Sprintf("Connection successful for user %s, virtual IP %s, from %s",
+			e.RemoteID, e.RemoteVIP, e.RemoteHost))
+	case "ike-down":
+		if e.State == "ESTABLISHED" || e.State == "DELETING" {
+			t.cp.P2SEvent(azure.LevelInformational, fmt.Sprintf("Disconnected user %s from %s", e.RemoteID, e.RemoteHost))
+		}
+	case "log":
+		if r := p2sFailure(e.Message); r != "" {
+			t.cp.P2SEvent(azure.LevelError, "Connection failed: "+r)
 		}
 	}
 }
@@ -270,6 +328,9 @@ func (t *tracker) pollOnce(ctx context.Context, g *gateway) error {
 	var in, out, pin, pout uint64
 	mm, qm := 0, 0
 	for _, sa := range sas {
+		if sa.Conn == P2SConnName {
+			continue // the connection's counters are the site-to-site tunnel's
+		}
 		if sa.Established() {
 			mm++
 		}

@@ -93,7 +93,7 @@ var azureDefaultIKE = []string{
 
 func TestAzureGatewaySpecDefault(t *testing.T) {
 	wan := []Route{{Prefix: "198.51.100.0/24", Via: "203.0.113.1"}}
-	got, err := azureGatewaySpec(AzureSpec{Model: azure.DefaultModel(), SharedKey: "k3y", Instance: "IN_0", WANRoutes: wan})
+	got, err := AzureGatewaySpec(AzureSpec{Model: azure.DefaultModel(), SharedKey: "k3y", Instance: "IN_0", WANRoutes: wan})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +230,7 @@ func TestAzureGatewaySpecVariants(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			m := azure.DefaultModel()
 			tt.model(&m)
-			s, err := azureGatewaySpec(AzureSpec{Model: m, SharedKey: "k3y", Instance: "IN_0"})
+			s, err := AzureGatewaySpec(AzureSpec{Model: m, SharedKey: "k3y", Instance: "IN_0"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -242,7 +242,7 @@ func TestAzureGatewaySpecVariants(t *testing.T) {
 func TestAzureGatewaySpecBadPolicy(t *testing.T) {
 	m := azure.DefaultModel()
 	m.Connection.IpsecPolicies = []azure.IpsecPolicy{{IkeEncryption: "AES512"}}
-	_, err := azureGatewaySpec(AzureSpec{Model: m})
+	_, err := AzureGatewaySpec(AzureSpec{Model: m})
 	if err == nil || !strings.HasPrefix(err.Error(), "ipsec policy: unsupported algorithm") {
 		t.Errorf("error = %v, want an unsupported algorithm error", err)
 	}

@@ -21,8 +21,17 @@ const TunnelIf = "ipsec0"
 
 // GatewaySpec is everything a VPN gateway node is configured with.
 type GatewaySpec struct {
-	Conn      swan.Conn   `json:"conn"`
-	SharedKey string      `json:"shared_key"`
+	Conn      swan.Conn `json:"conn"`
+	SharedKey string    `json:"shared_key,omitempty"`
+	// PrivateKey (PEM) authenticates Conn when it uses a certificate.
+	PrivateKey string `json:"private_key,omitempty"`
+	// Extra connections (the point-to-site side of a gateway) and the
+	// virtual IP pools they hand out.
+	Extra []ExtraConn `json:"extra,omitempty"`
+	Pools []Pool      `json:"pools,omitempty"`
+	// VIPRoutes are routed into the tunnel from the virtual IP Conn is
+	// given (a point-to-site client).
+	VIPRoutes []string    `json:"vip_routes,omitempty"`
 	BGP       *bgp.Config `json:"bgp,omitempty"`
 	// TunnelRoutes are prefixes routed into the tunnel whatever BGP says
 	// (static routes; Azure's local network gateway address space).
@@ -36,6 +45,18 @@ type GatewaySpec struct {
 	// Retransmit bounds charon's dead-peer detection (0 = strongSwan's defaults).
 	RetransmitTries   int     `json:"retransmit_tries,omitempty"`
 	RetransmitTimeout float64 `json:"retransmit_timeout,omitempty"`
+}
+
+// ExtraConn is a further connection with its own key.
+type ExtraConn struct {
+	Conn       swan.Conn `json:"conn"`
+	PrivateKey string    `json:"private_key,omitempty"`
+}
+
+// Pool is a virtual IP address pool.
+type Pool struct {
+	Name  string `json:"name"`
+	Addrs string `json:"addrs"`
 }
 
 // Route is a prefix and its next hop.
@@ -53,6 +74,8 @@ type TunnelEvent struct {
 	State      string
 	Message    string // log events: charon's text
 	Group      string // log events: charon's log group (IKE, CFG, ...)
+	RemoteID   string
+	RemoteVIP  string
 	Level      int
 }
 
@@ -153,20 +176,65 @@ func (g *gateway) loadConn(ctx context.Context) error {
 		return err
 	}
 	defer s.Close()
-	c := g.spec.Conn
-	owners := []string{c.LocalID}
-	if c.RemoteID != "" {
-		owners = append(owners, c.RemoteID)
+	for _, p := range g.spec.Pools {
+		if err := swan.LoadPool(ctx, s, p.Name, p.Addrs); err != nil {
+			return err
+		}
 	}
-	if err := swan.LoadSharedKey(ctx, s, "psk-"+c.Name, g.spec.SharedKey, owners...); err != nil {
-		return err
+	conns := append([]ExtraConn{{Conn: g.spec.Conn, PrivateKey: g.spec.PrivateKey}}, g.spec.Extra...)
+	for _, ec := range conns {
+		c := ec.Conn
+		switch {
+		case c.LocalCert != "":
+			if err := swan.LoadKey(ctx, s, ec.PrivateKey); err != nil {
+				return err
+			}
+		case ec.Conn.Name == g.spec.Conn.Name:
+			owners := []string{c.LocalID}
+			if c.RemoteID != "" {
+				owners = append(owners, c.RemoteID)
+			}
+			if err := swan.LoadSharedKey(ctx, s, "psk-"+c.Name, g.spec.SharedKey, owners...); err != nil {
+				return err
+			}
+		}
+		if err := swan.LoadConn(ctx, s, c); err != nil {
+			return err
+		}
+		g.log.Info("connection loaded", "source", "node", "conn", c.Name, "initiator", c.Initiator,
+			"ike_proposals", c.Proposals, "esp_proposals", c.ESPProposals)
 	}
-	if err := swan.LoadConn(ctx, s, c); err != nil {
-		return err
-	}
-	g.log.Info("connection loaded", "source", "node", "conn", c.Name, "initiator", c.Initiator,
-		"ike_proposals", c.Proposals, "esp_proposals", c.ESPProposals)
 	return nil
+}
+
+// routeVIP puts the virtual IP charon was given on the tunnel interface and
+// routes VIPRoutes from it (kernel-libipsec leaves that to us).
+func (g *gateway) routeVIP(ctx context.Context) {
+	s, err := swan.Dial(ctx, "127.0.0.1:"+strconv.Itoa(swan.ViciPort))
+	if err != nil {
+		return
+	}
+	defer s.Close()
+	sas, err := swan.ListSAs(ctx, s)
+	if err != nil {
+		return
+	}
+	for _, sa := range sas {
+		if sa.Conn != g.spec.Conn.Name || len(sa.LocalVIPs) == 0 {
+			continue
+		}
+		vip := sa.LocalVIPs[0]
+		if err := ip(ctx, "addr", "replace", vip+"/32", "dev", TunnelIf); err != nil {
+			g.log.Warn("virtual ip", "source", "node", "err", err)
+			return
+		}
+		for _, p := range g.spec.VIPRoutes {
+			if err := ip(ctx, "route", "replace", p, "dev", TunnelIf, "src", vip); err != nil {
+				g.log.Warn("virtual ip route", "source", "node", "err", err)
+			}
+		}
+		g.log.Info("virtual ip installed", "source", "node", "vip", vip, "routes", g.spec.VIPRoutes)
+	}
 }
 
 // watchCharon forwards charon's events to the log and to onEvent.
@@ -229,7 +297,14 @@ func (g *gateway) handle(ev vici.Event) {
 			default:
 				te.Kind = "child-down"
 			}
+			te.RemoteID = str(sa.Get("remote-id"))
+			if v, ok := sa.Get("remote-vips").([]string); ok && len(v) > 0 {
+				te.RemoteVIP = v[0]
+			}
 			g.log.Info(te.Kind, "source", "charon", "conn", conn, "state", te.State, "remote", te.RemoteHost)
+			if te.Kind == "child-up" && len(g.spec.VIPRoutes) > 0 && conn == g.spec.Conn.Name {
+				go g.routeVIP(context.Background())
+			}
 			g.onEvent(te)
 		}
 	}

@@ -20,9 +20,13 @@ var ikeRules = []struct {
 	{"but MAC mismatched", ikeLine{"Error", "LOCAL", "Authentication failed. Check shared key. Check crypto. Check lifetimes. (13801)"}},
 	{"no acceptable proposal found", ikeLine{"Error", "SEND", "[NOTIFY] Sending Notify Message - Policy Mismatch"}},
 	{"received proposals", ikeLine{"Informational", "RECEIVED", ""}},
-	{"NO_PROPOSAL_CHOSEN", ikeLine{"Error", "SEND", "[NOTIFY] Sending Notify Message - NO_PROPOSAL_CHOSEN"}},
-	{"AUTHENTICATION_FAILED", ikeLine{"Error", "SEND", "[NOTIFY] Sending Notify Message - AUTHENTICATION_FAILED"}},
-	{"TS_UNACCEPTABLE", ikeLine{"Error", "SEND", "[NOTIFY] Sending Notify Message - TS_UNACCEPTABLE"}},
+	// charon names notifies it sends in short form, those it receives in long form.
+	{"N(NO_PROP)", ikeLine{"Error", "SEND", "[NOTIFY] Sending Notify Message - NO_PROPOSAL_CHOSEN"}},
+	{"N(AUTH_FAILED)", ikeLine{"Error", "SEND", "[NOTIFY] Sending Notify Message - AUTHENTICATION_FAILED"}},
+	{"N(TS_UNACCEPT)", ikeLine{"Error", "SEND", "[NOTIFY] Sending Notify Message - TS_UNACCEPTABLE"}},
+	{"received NO_PROPOSAL_CHOSEN", ikeLine{"Error", "RECEIVED", "[NOTIFY] On-premises device rejected Quick Mode settings. Check values."}},
+	{"received AUTHENTICATION_FAILED", ikeLine{"Error", "RECEIVED", "[NOTIFY] Received Notify Message - AUTHENTICATION_FAILED"}},
+	{"received TS_UNACCEPTABLE", ikeLine{"Error", "RECEIVED", "[NOTIFY] Received Notify Message - TS_UNACCEPTABLE"}},
 	{"failed to establish CHILD_SA", ikeLine{"Error", "LOCAL", "IkeCleanupQMNegotiation called with error 13868"}},
 	{"established between", ikeLine{"Informational", "LOCAL", ""}},
 	{"deleting IKE_SA", ikeLine{"Informational", "LOCAL", ""}},
@@ -70,6 +74,32 @@ func disconnectReason(msg string) string {
 		return "Peer deleted CHILD SA"
 	case strings.Contains(msg, "MAC mismatched"):
 		return "Authentication failed"
+	}
+	return ""
+}
+
+// p2sLog reports whether a charon line belongs to a certificate-authenticated
+// (point-to-site) exchange, which Azure logs in P2SDiagnosticLog.
+func p2sLog(msg string) bool {
+	for _, k := range []string{"certificate", "RSA signature", "constraint check failed", "no trusted RSA public key"} {
+		if strings.Contains(msg, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// p2sFailure names why a point-to-site client was refused, from charon's words.
+func p2sFailure(msg string) string {
+	switch {
+	case strings.Contains(msg, "expired") || strings.Contains(msg, "not valid"):
+		return "client certificate is not valid at this time (expired or not yet valid): " + msg
+	case strings.Contains(msg, "no issuer certificate found") || strings.Contains(msg, "no trusted"):
+		return "client certificate does not chain to an uploaded root certificate: " + msg
+	case strings.Contains(msg, "constraint check failed"):
+		return "client certificate failed a constraint check: " + msg
+	case strings.Contains(msg, "revoked"):
+		return "client certificate is revoked: " + msg
 	}
 	return ""
 }

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -14,10 +15,10 @@ const usage = `usage: vpnlab-node ROLE [flags]
 roles:
   gateway [SPEC]            a VPN device from a GatewaySpec (default ` + SpecFile + `)
   azure [SPEC]              the fake Azure VPN gateway from an AzureSpec
-  router                    the internet router with its counters
+  router NAME=PREFIX...      the internet router, counting per destination
   host [-gw IP] [-listen ADDR]
   counters                  print the router's counters as JSON
-  probe tcp ADDR [-timeout D]`
+  probe tcp|bulk|pmtu ADDR  data-plane probes (JSON)`
 
 // Main runs the role named in args.
 func Main(ctx context.Context, args []string, out io.Writer) error {
@@ -37,7 +38,15 @@ func Main(ctx context.Context, args []string, out io.Writer) error {
 	case "azure":
 		return RunAzure(ctx, spec())
 	case "router":
-		return RunRouter(ctx)
+		var dirs []Direction
+		for _, a := range rest {
+			name, prefix, ok := strings.Cut(a, "=")
+			if !ok {
+				return fmt.Errorf("router: want NAME=PREFIX, got %q", a)
+			}
+			dirs = append(dirs, Direction{name, prefix})
+		}
+		return RunRouter(ctx, dirs)
 	case "counters":
 		return Counters(ctx, out)
 	case "host":
@@ -59,22 +68,42 @@ type ProbeResult struct {
 	OK     bool    `json:"ok"`
 	RTTms  float64 `json:"rtt_ms,omitempty"`
 	Banner string  `json:"banner,omitempty"`
+	Bytes  int64   `json:"bytes,omitempty"`
+	Wanted int64   `json:"wanted,omitempty"`
 	Error  string  `json:"error,omitempty"`
 }
 
+const probeUsage = "usage: vpnlab-node probe tcp|bulk|pmtu ADDR [-timeout D] [-bytes N] [-max SIZE]"
+
 func probe(ctx context.Context, args []string, out io.Writer) error {
-	if len(args) < 2 || args[0] != "tcp" {
-		return errors.New("usage: vpnlab-node probe tcp ADDR [-timeout D]")
+	if len(args) < 2 {
+		return errors.New(probeUsage)
 	}
 	fs := flag.NewFlagSet("probe", flag.ContinueOnError)
-	timeout := fs.Duration("timeout", 2*time.Second, "connect timeout")
+	timeout := fs.Duration("timeout", 2*time.Second, "timeout")
+	n := fs.Int64("bytes", 256<<10, "bytes to fetch (bulk)")
+	largest := fs.Int("max", 1500, "largest IP packet to try (pmtu)")
 	if err := fs.Parse(args[2:]); err != nil {
 		return err
 	}
-	rtt, banner, err := ProbeTCP(ctx, args[1], *timeout)
-	r := ProbeResult{OK: err == nil, RTTms: float64(rtt.Microseconds()) / 1000, Banner: banner}
-	if err != nil {
-		r.Error = err.Error()
+	enc := json.NewEncoder(out)
+	switch args[0] {
+	case "tcp":
+		rtt, banner, err := ProbeTCP(ctx, args[1], *timeout)
+		r := ProbeResult{OK: err == nil, RTTms: float64(rtt.Microseconds()) / 1000, Banner: banner}
+		if err != nil {
+			r.Error = err.Error()
+		}
+		return enc.Encode(r)
+	case "bulk":
+		got, err := ProbeBulk(ctx, args[1], *n, *timeout)
+		r := ProbeResult{OK: err == nil && got == *n, Bytes: got, Wanted: *n}
+		if err != nil {
+			r.Error = err.Error()
+		}
+		return enc.Encode(r)
+	case "pmtu":
+		return enc.Encode(SearchPMTU(ctx, args[1], *largest))
 	}
-	return json.NewEncoder(out).Encode(r)
+	return errors.New(probeUsage)
 }

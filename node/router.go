@@ -35,8 +35,13 @@ var counters = []struct{ name, match string }{
 	{"other", ""},
 }
 
-// RunRouter sets up forwarding and the counters, then waits for ctx.
-func RunRouter(ctx context.Context) error {
+// Direction names traffic by its destination prefix, e.g. "to-azure" =
+// 203.0.113.0/24.
+type Direction struct{ Name, Prefix string }
+
+// RunRouter sets up forwarding and the counters, one set per direction,
+// then waits for ctx.
+func RunRouter(ctx context.Context, dirs []Direction) error {
 	log, closer, err := newLogger("router")
 	if err != nil {
 		return err
@@ -49,16 +54,15 @@ func RunRouter(ctx context.Context) error {
 		{"-N", FaultChain}, {"-N", CountChain},
 		{"-A", "FORWARD", "-j", FaultChain}, {"-A", "FORWARD", "-j", CountChain},
 	}
-	for i, c := range counters {
-		r := []string{"-A", CountChain}
-		if c.match != "" {
-			r = append(r, strings.Fields(c.match)...)
+	for _, d := range dirs {
+		for _, c := range counters {
+			r := []string{"-A", CountChain, "-d", d.Prefix}
+			if c.match != "" {
+				r = append(r, strings.Fields(c.match)...)
+			}
+			r = append(r, "-m", "comment", "--comment", d.Name+"/"+c.name, "-j", "RETURN")
+			rules = append(rules, r)
 		}
-		r = append(r, "-m", "comment", "--comment", c.name)
-		if i < len(counters)-1 {
-			r = append(r, "-j", "RETURN")
-		}
-		rules = append(rules, r)
 	}
 	for _, r := range rules {
 		if err := run(ctx, "iptables", r...); err != nil {
@@ -89,7 +93,8 @@ func Counters(ctx context.Context, w io.Writer) error {
 	return json.NewEncoder(w).Encode(c)
 }
 
-// ParseCounters reads `iptables -nvxL VPNLAB-COUNT` output.
+// ParseCounters reads `iptables -nvxL VPNLAB-COUNT` output into counters
+// named "<direction>/<class>".
 func ParseCounters(out []byte) (map[string]Counter, error) {
 	res := map[string]Counter{}
 	sc := bufio.NewScanner(bytes.NewReader(out))
@@ -111,8 +116,8 @@ func ParseCounters(out []byte) (map[string]Counter, error) {
 		}
 		res[name] = Counter{Packets: p, Bytes: b}
 	}
-	if len(res) != len(counters) {
-		return nil, fmt.Errorf("counters: found %d of %d classes", len(res), len(counters))
+	if len(res) == 0 || len(res)%len(counters) != 0 {
+		return nil, fmt.Errorf("counters: found %d counters, want %d per direction", len(res), len(counters))
 	}
 	return res, nil
 }

@@ -7,14 +7,19 @@ import (
 )
 
 // countOutput is `iptables -nvxL VPNLAB-COUNT` on the router after a tunnel
-// came up with NAT traversal.
+// came up with NAT traversal, counting towards each side.
 const countOutput = `Chain VPNLAB-COUNT (1 references)
     pkts      bytes target     prot opt in     out     source               destination         
-       4     1856 RETURN     udp  --  *      *       0.0.0.0/0            0.0.0.0/0            multiport ports 500 /* ike-udp500 */
-       6     2412 RETURN     udp  --  *      *       0.0.0.0/0            0.0.0.0/0            multiport ports 4500 u32 "0x0>>0x16&0x3c@0x8=0x0" /* ike-udp4500 */
-     312    41230 RETURN     udp  --  *      *       0.0.0.0/0            0.0.0.0/0            multiport ports 4500 u32 "0x0>>0x16&0x3c@0x8=0x1:0xffffffff" /* esp-udp4500 */
-       0        0 RETURN     esp  --  *      *       0.0.0.0/0            0.0.0.0/0            /* esp */
-      25     2100            all  --  *      *       0.0.0.0/0            0.0.0.0/0            /* other */
+       2      928 RETURN     udp  --  *      *       0.0.0.0/0            203.0.113.0/24       multiport ports 500 /* to-azure/ike-udp500 */
+       3     1206 RETURN     udp  --  *      *       0.0.0.0/0            203.0.113.0/24       multiport ports 4500 u32 "0x0>>0x16&0x3c@0x8=0x0" /* to-azure/ike-udp4500 */
+     160    21120 RETURN     udp  --  *      *       0.0.0.0/0            203.0.113.0/24       multiport ports 4500 u32 "0x0>>0x16&0x3c@0x8=0x1:0xffffffff" /* to-azure/esp-udp4500 */
+       0        0 RETURN     esp  --  *      *       0.0.0.0/0            203.0.113.0/24       /* to-azure/esp */
+      12     1008 RETURN     all  --  *      *       0.0.0.0/0            203.0.113.0/24       /* to-azure/other */
+       2      928 RETURN     udp  --  *      *       0.0.0.0/0            198.51.100.0/24      multiport ports 500 /* to-onprem/ike-udp500 */
+       3     1206 RETURN     udp  --  *      *       0.0.0.0/0            198.51.100.0/24      multiport ports 4500 u32 "0x0>>0x16&0x3c@0x8=0x0" /* to-onprem/ike-udp4500 */
+     152    20110 RETURN     udp  --  *      *       0.0.0.0/0            198.51.100.0/24      multiport ports 4500 u32 "0x0>>0x16&0x3c@0x8=0x1:0xffffffff" /* to-onprem/esp-udp4500 */
+       0        0 RETURN     esp  --  *      *       0.0.0.0/0            198.51.100.0/24      /* to-onprem/esp */
+      13     1092 RETURN     all  --  *      *       0.0.0.0/0            198.51.100.0/24      /* to-onprem/other */
 `
 
 func TestParseCounters(t *testing.T) {
@@ -25,35 +30,40 @@ func TestParseCounters(t *testing.T) {
 		err  string
 	}{
 		{
-			name: "all classes",
+			name: "two directions",
 			in:   countOutput,
 			want: map[string]Counter{
-				"ike-udp500":  {Packets: 4, Bytes: 1856},
-				"ike-udp4500": {Packets: 6, Bytes: 2412},
-				"esp-udp4500": {Packets: 312, Bytes: 41230},
-				"esp":         {Packets: 0, Bytes: 0},
-				"other":       {Packets: 25, Bytes: 2100},
+				"to-azure/ike-udp500":   {Packets: 2, Bytes: 928},
+				"to-azure/ike-udp4500":  {Packets: 3, Bytes: 1206},
+				"to-azure/esp-udp4500":  {Packets: 160, Bytes: 21120},
+				"to-azure/esp":          {Packets: 0, Bytes: 0},
+				"to-azure/other":        {Packets: 12, Bytes: 1008},
+				"to-onprem/ike-udp500":  {Packets: 2, Bytes: 928},
+				"to-onprem/ike-udp4500": {Packets: 3, Bytes: 1206},
+				"to-onprem/esp-udp4500": {Packets: 152, Bytes: 20110},
+				"to-onprem/esp":         {Packets: 0, Bytes: 0},
+				"to-onprem/other":       {Packets: 13, Bytes: 1092},
 			},
 		},
 		{
 			name: "missing class",
-			in:   strings.Replace(countOutput, "/* other */", "", 1),
-			err:  "counters: found 4 of 5 classes",
+			in:   strings.Replace(countOutput, "/* to-onprem/other */", "", 1),
+			err:  "counters: found 9 counters, want 5 per direction",
 		},
 		{
 			name: "empty chain",
 			in:   "Chain VPNLAB-COUNT (1 references)\n    pkts      bytes target     prot opt in     out     source               destination\n",
-			err:  "counters: found 0 of 5 classes",
+			err:  "counters: found 0 counters, want 5 per direction",
 		},
 		{
 			name: "bad packet count",
-			in:   strings.Replace(countOutput, "     312    41230", "    31x2    41230", 1),
-			err:  `counters: bad line "    31x2    41230 RETURN`,
+			in:   strings.Replace(countOutput, "     160    21120", "    16x0    21120", 1),
+			err:  `counters: bad line "    16x0    21120 RETURN`,
 		},
 		{
 			name: "bad byte count",
-			in:   strings.Replace(countOutput, "      25     2100", "      25     -100", 1),
-			err:  `counters: bad line "      25     -100 `,
+			in:   strings.Replace(countOutput, "      13     1092", "      13     -092", 1),
+			err:  `counters: bad line "      13     -092 `,
 		},
 	}
 	for _, tt := range tests {

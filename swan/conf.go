@@ -37,7 +37,7 @@ func Conf(o ConfOptions) string {
 	w("  load_modular = no")
 	w("  load = %s", strings.Join(plugins, " "))
 	w("  install_routes = no")
-	w("  install_virtual_ip = no")
+	w("  install_virtual_ip = yes")
 	// kernel-libipsec installs routes into table 220 regardless; keep that
 	// table behind main so that only the lab's own routes into ipsec0 count.
 	w("  routing_table = 220")

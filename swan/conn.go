@@ -29,6 +29,12 @@ type Conn struct {
 	LocalTS       []string
 	RemoteTS      []string
 	Initiator     bool // start the CHILD_SA at load time and restart it when it closes
+
+	// Certificate authentication (point-to-site); empty means PSK.
+	LocalCert     string   // PEM: authenticate with this certificate ("pubkey")
+	RemoteCACerts []string // PEM: the peer authenticates with a certificate chained to one of these
+	Pools         []string // address pools for peers' virtual IPs (a P2S gateway)
+	VIPs          []string // request a virtual IP ("0.0.0.0") (a P2S client)
 }
 
 // Child is the name of the CHILD_SA Conn loads: the connection's name.
@@ -65,9 +71,21 @@ func (c Conn) message() (*vici.Message, error) {
 	set(children, c.Child(), child)
 
 	local, remote := vici.NewMessage(), vici.NewMessage()
-	set(local, "auth", "psk")
-	set(local, "id", c.LocalID)
-	set(remote, "auth", "psk")
+	if c.LocalCert != "" {
+		set(local, "auth", "pubkey")
+		set(local, "certs", []string{c.LocalCert})
+	} else {
+		set(local, "auth", "psk")
+	}
+	if c.LocalID != "" {
+		set(local, "id", c.LocalID)
+	}
+	if len(c.RemoteCACerts) > 0 {
+		set(remote, "auth", "pubkey")
+		set(remote, "cacerts", c.RemoteCACerts)
+	} else {
+		set(remote, "auth", "psk")
+	}
 	if c.RemoteID != "" {
 		set(remote, "id", c.RemoteID)
 	}
@@ -85,6 +103,12 @@ func (c Conn) message() (*vici.Message, error) {
 	}
 	if c.DPDTimeout > 0 {
 		set(conn, "dpd_timeout", secs(c.DPDTimeout))
+	}
+	if len(c.Pools) > 0 {
+		set(conn, "pools", c.Pools)
+	}
+	if len(c.VIPs) > 0 {
+		set(conn, "vips", c.VIPs)
 	}
 	set(conn, "mobike", "no")
 	set(conn, "encap", "yes")
@@ -162,6 +186,64 @@ func TerminateIKE(ctx context.Context, s *vici.Session, conn string) error {
 		return fmt.Errorf("terminate %s: %w", conn, err)
 	}
 	return nil
+}
+
+// LoadKey loads a private key (PEM). The key never appears in the error.
+func LoadKey(ctx context.Context, s *vici.Session, pemKey string) error {
+	m := vici.NewMessage()
+	_ = m.Set("type", "any")
+	_ = m.Set("data", pemKey)
+	if err := call(ctx, s, "load-key", m); err != nil {
+		return fmt.Errorf("load-key: %w", err)
+	}
+	return nil
+}
+
+// LoadCert loads a certificate (PEM); ca marks a trust anchor.
+func LoadCert(ctx context.Context, s *vici.Session, pemCert string, ca bool) error {
+	m := vici.NewMessage()
+	_ = m.Set("type", "X509")
+	flag := "NONE"
+	if ca {
+		flag = "CA"
+	}
+	_ = m.Set("flag", flag)
+	_ = m.Set("data", pemCert)
+	if err := call(ctx, s, "load-cert", m); err != nil {
+		return fmt.Errorf("load-cert: %w", err)
+	}
+	return nil
+}
+
+// LoadPool loads a virtual IP address pool.
+func LoadPool(ctx context.Context, s *vici.Session, name string, addrs string) error {
+	p := vici.NewMessage()
+	_ = p.Set("addrs", addrs)
+	m := vici.NewMessage()
+	_ = m.Set(name, p)
+	if err := call(ctx, s, "load-pool", m); err != nil {
+		return fmt.Errorf("load-pool %s: %w", name, err)
+	}
+	return nil
+}
+
+// Certs returns the DER of the X.509 certificates charon holds; withKey
+// selects those it has a private key for (its own).
+func Certs(ctx context.Context, s *vici.Session) (own, others [][]byte, err error) {
+	m := vici.NewMessage()
+	_ = m.Set("type", "X509")
+	for r, err := range s.CallStreaming(ctx, "list-certs", "list-cert", m) {
+		if err != nil {
+			return nil, nil, fmt.Errorf("list-certs: %w", err)
+		}
+		data, _ := r.Get("data").(string)
+		if r.Get("has_privkey") == "yes" {
+			own = append(own, []byte(data))
+		} else {
+			others = append(others, []byte(data))
+		}
+	}
+	return own, others, nil
 }
 
 func call(ctx context.Context, s *vici.Session, cmd string, m *vici.Message) error {

@@ -27,6 +27,8 @@ type IKESA struct {
 	DHGroup     string    `json:"dh_group,omitempty" vici:"dh-group"`
 	Age         string    `json:"established_seconds,omitempty" vici:"established"`
 	RekeyTime   string    `json:"rekey_time,omitempty" vici:"rekey-time"`
+	LocalVIPs   []string  `json:"local_vips,omitempty" vici:"local-vips"`
+	RemoteVIPs  []string  `json:"remote_vips,omitempty" vici:"remote-vips"`
 	Children    []ChildSA `json:"children"`
 }
 

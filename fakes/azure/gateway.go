@@ -191,6 +191,19 @@ func (g *Gateway) GatewayEvent(operation, message string) {
 	})
 }
 
+// P2SEvent writes a P2SDiagnosticLog record (OperationName P2SLogEvent),
+// e.g. "Connection successful for user p2s-client" or "Connection failed ...".
+func (g *Gateway) P2SEvent(level, message string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.logLocked(LogRecord{
+		Category:      CategoryP2S,
+		OperationName: OperationP2SLogEvent,
+		Level:         normalizeLevel(level),
+		Message:       message,
+	})
+}
+
 // Logs returns the stored records of a category ("" for all) whose time is
 // not before since, oldest first. The gateway keeps the latest 10,000.
 func (g *Gateway) Logs(category string, since time.Time) []LogRecord {

@@ -29,6 +29,7 @@ const (
 
 // Operation names written by [Gateway].
 const (
+	OperationP2SLogEvent          = "P2SLogEvent"
 	OperationTunnelConnected      = "TunnelConnected"
 	OperationTunnelDisconnected   = "TunnelDisconnected"
 	OperationBgpConnectedEvent    = "BgpConnectedEvent"

@@ -30,6 +30,30 @@ type VirtualNetworkGateway struct {
 	BgpPeeringAddress string   `json:"bgpPeeringAddress"` // taken from the GatewaySubnet
 	// CustomBgpIPAddresses are APIPA addresses (169.254.21.0–169.254.22.255).
 	CustomBgpIPAddresses []string `json:"customBgpIpAddresses"`
+	// VpnClient is the point-to-site configuration; nil without P2S.
+	VpnClient *VpnClientConfiguration `json:"vpnClientConfiguration,omitempty"`
+}
+
+// VpnClientConfiguration is a gateway's point-to-site configuration
+// (properties.vpnClientConfiguration).
+type VpnClientConfiguration struct {
+	AddressPrefixes     []string                      `json:"vpnClientAddressPool"`
+	Protocols           []string                      `json:"vpnClientProtocols"`     // "IkeV2"
+	AuthenticationTypes []string                      `json:"vpnAuthenticationTypes"` // "Certificate"
+	RootCertificates    []VpnClientRootCertificate    `json:"vpnClientRootCertificates"`
+	RevokedCertificates []VpnClientRevokedCertificate `json:"vpnClientRevokedCertificates"`
+}
+
+// VpnClientRootCertificate is an uploaded root: Base64 DER, as Azure takes it.
+type VpnClientRootCertificate struct {
+	Name           string `json:"name"`
+	PublicCertData string `json:"publicCertData"`
+}
+
+// VpnClientRevokedCertificate revokes a client certificate by thumbprint.
+type VpnClientRevokedCertificate struct {
+	Name       string `json:"name"`
+	Thumbprint string `json:"thumbprint"`
 }
 
 // LocalNetworkGateway describes the on-premises VPN device
@@ -123,5 +147,14 @@ func (m Model) clone() Model {
 	m.Gateway.CustomBgpIPAddresses = slices.Clone(m.Gateway.CustomBgpIPAddresses)
 	m.LocalGateway.AddressPrefixes = slices.Clone(m.LocalGateway.AddressPrefixes)
 	m.Connection.IpsecPolicies = slices.Clone(m.Connection.IpsecPolicies)
+	if m.Gateway.VpnClient != nil {
+		vc := *m.Gateway.VpnClient
+		vc.AddressPrefixes = slices.Clone(vc.AddressPrefixes)
+		vc.Protocols = slices.Clone(vc.Protocols)
+		vc.AuthenticationTypes = slices.Clone(vc.AuthenticationTypes)
+		vc.RootCertificates = slices.Clone(vc.RootCertificates)
+		vc.RevokedCertificates = slices.Clone(vc.RevokedCertificates)
+		m.Gateway.VpnClient = &vc
+	}
 	return m
 }

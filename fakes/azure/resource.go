@@ -35,6 +35,20 @@ type vngProperties struct {
 	EnableBgp         bool              `json:"enableBgp"`
 	BgpSettings       bgpSettings       `json:"bgpSettings"`
 	IPConfigurations  []ipConfiguration `json:"ipConfigurations"`
+	VpnClient         *vpnClientProps   `json:"vpnClientConfiguration,omitempty"`
+}
+
+type vpnClientProps struct {
+	AddressPool         addressSpace      `json:"vpnClientAddressPool"`
+	Protocols           []string          `json:"vpnClientProtocols"`
+	AuthenticationTypes []string          `json:"vpnAuthenticationTypes"`
+	RootCertificates    []namedProperties `json:"vpnClientRootCertificates"`
+	RevokedCertificates []namedProperties `json:"vpnClientRevokedCertificates"`
+}
+
+type namedProperties struct {
+	Name       string `json:"name"`
+	Properties any    `json:"properties"`
 }
 
 type sku struct {
@@ -122,6 +136,7 @@ func (m Model) gatewayResource() resource {
 					TunnelIPAddresses:     nonNil(optional(gw.PublicIP)),
 				}},
 			},
+			VpnClient: m.vpnClientProperties(),
 			IPConfigurations: []ipConfiguration{{
 				ID:   ipConfigID,
 				Name: "default",
@@ -134,6 +149,24 @@ func (m Model) gatewayResource() resource {
 			}},
 		},
 	}
+}
+
+func (m Model) vpnClientProperties() *vpnClientProps {
+	vc := m.Gateway.VpnClient
+	if vc == nil {
+		return nil
+	}
+	p := &vpnClientProps{AddressPool: addressSpace{nonNil(vc.AddressPrefixes)}, Protocols: nonNil(vc.Protocols),
+		AuthenticationTypes: nonNil(vc.AuthenticationTypes), RootCertificates: []namedProperties{}, RevokedCertificates: []namedProperties{}}
+	for _, r := range vc.RootCertificates {
+		p.RootCertificates = append(p.RootCertificates, namedProperties{r.Name,
+			map[string]string{"publicCertData": r.PublicCertData, "provisioningState": "Succeeded"}})
+	}
+	for _, r := range vc.RevokedCertificates {
+		p.RevokedCertificates = append(p.RevokedCertificates, namedProperties{r.Name,
+			map[string]string{"thumbprint": r.Thumbprint, "provisioningState": "Succeeded"}})
+	}
+	return p
 }
 
 func (m Model) localGatewayResource() resource {

@@ -1,0 +1,64 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/vpnlab/vpnlab/diagnose"
+	"github.com/vpnlab/vpnlab/lab"
+	"github.com/vpnlab/vpnlab/runner"
+)
+
+// diagnoseCmd diagnoses a running lab (evidence collected now) or a saved
+// evidence bundle.
+func diagnoseCmd(ctx context.Context, args []string, out, errw io.Writer) error {
+	fs := flag.NewFlagSet("diagnose", flag.ContinueOnError)
+	fs.SetOutput(errw)
+	id := fs.String("lab", "", "lab id (default: the only running lab)")
+	bundle := fs.String("evidence", "", "diagnose a saved evidence bundle (JSON) instead of a running lab")
+	window := fs.Duration("window", 5*time.Minute, "how far back logs count (running lab)")
+	asJSON := fs.Bool("json", false, "print the verdict as JSON")
+	evOut := fs.String("evidence-out", "", "save the collected evidence (JSON) to this file")
+	if err := fs.Parse(args); err != nil {
+		return usagef("%v", err)
+	}
+	var ev diagnose.Evidence
+	if *bundle != "" {
+		b, err := os.ReadFile(*bundle)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(b, &ev); err != nil {
+			return fmt.Errorf("%s: not an evidence bundle: %w", *bundle, err)
+		}
+	} else {
+		l, err := lab.Attach(ctx, *id)
+		if err != nil {
+			return err
+		}
+		defer l.Release()
+		var t runner.Timings
+		ev, _, err = runner.Diagnose(ctx, l, time.Now().Add(-*window), &t)
+		if err != nil {
+			return err
+		}
+	}
+	if *evOut != "" {
+		if err := writeJSON(*evOut, ev); err != nil {
+			return err
+		}
+	}
+	v := diagnose.Diagnose(ev)
+	if *asJSON {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	fmt.Fprintln(out, v)
+	return nil
+}

@@ -1,0 +1,113 @@
+package diagnose
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// certTime judges c's validity at t: "" valid, "expired" or "not-yet-valid".
+// A zero bound is not judged.
+func certTime(c CertInfo, t time.Time) string {
+	switch {
+	case !c.NotAfter.IsZero() && t.After(c.NotAfter):
+		return "expired"
+	case !c.NotBefore.IsZero() && t.Before(c.NotBefore):
+		return "not-yet-valid"
+	}
+	return ""
+}
+
+// certTimeFact states how far outside its validity c is at t.
+func certTimeFact(what string, c CertInfo, t time.Time) string {
+	if certTime(c, t) == "expired" {
+		return fmt.Sprintf("%s %s expired at %s, %s before the evidence was collected (%s)",
+			what, certDesc(c), fmtTime(c.NotAfter), humanDuration(t.Sub(c.NotAfter)), fmtTime(t))
+	}
+	return fmt.Sprintf("%s %s is valid only from %s, %s after the evidence was collected (%s)",
+		what, certDesc(c), fmtTime(c.NotBefore), humanDuration(c.NotBefore.Sub(t)), fmtTime(t))
+}
+
+// certDesc names a certificate by subject and thumbprint.
+func certDesc(c CertInfo) string {
+	s := fmt.Sprintf("%q", c.Subject)
+	if c.Thumbprint != "" {
+		s += " (thumbprint " + c.Thumbprint + ")"
+	}
+	return s
+}
+
+// issuerRoot returns the uploaded root whose subject is c's issuer.
+func issuerRoot(c CertInfo, roots []CertInfo) (CertInfo, bool) {
+	is := normDN(c.Issuer)
+	if is == "" {
+		return CertInfo{}, false
+	}
+	for _, r := range roots {
+		if normDN(r.Subject) == is {
+			return r, true
+		}
+	}
+	return CertInfo{}, false
+}
+
+// normDN makes "CN = Root, O=Lab" and "cn=root,o=lab" equal.
+func normDN(s string) string {
+	s = strings.ToLower(s)
+	var b strings.Builder
+	for _, part := range strings.Split(s, ",") {
+		k, val, ok := strings.Cut(part, "=")
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		if ok {
+			b.WriteString(strings.TrimSpace(k) + "=" + strings.TrimSpace(val))
+		} else {
+			b.WriteString(strings.TrimSpace(part))
+		}
+	}
+	return strings.Trim(b.String(), ",")
+}
+
+func hasClientAuth(eku []string) bool {
+	for _, e := range eku {
+		switch strings.ToLower(strings.ReplaceAll(strings.TrimSpace(e), " ", "")) {
+		case "clientauth", "1.3.6.1.5.5.7.3.2", "clientauthentication", "tlswebclientauthentication":
+			return true
+		}
+	}
+	return false
+}
+
+// p2sFind quotes the latest line of cl's log, or of Azure's P2S log
+// naming cl, that contains any of subs.
+func p2sFind(v *view, cl P2SClient, subs []string) (string, bool) {
+	for i := len(cl.Log) - 1; i >= 0; i-- {
+		l := cl.Log[i]
+		if v.inWindow(l.Time) && matches(strings.ToLower(l.Message), subs, nil) {
+			return fmt.Sprintf("P2S client %s log: %q", orDash(cl.Name), clip(l.Message)), true
+		}
+	}
+	if cl.Name == "" {
+		return "", false
+	}
+	name := strings.ToLower(cl.Name)
+	for i := len(v.azLog) - 1; i >= 0; i-- {
+		if strings.EqualFold(v.azLog[i].Category, "P2SDiagnosticLog") &&
+			strings.Contains(v.azLower[i], name) && matches(v.azLower[i], subs, nil) {
+			return azLogFact(v.azLog[i]), true
+		}
+	}
+	return "", false
+}
+
+// humanDuration renders d as days when long, else to the second.
+func humanDuration(d time.Duration) string {
+	if d < 0 {
+		d = -d
+	}
+	if d >= 48*time.Hour {
+		return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
+	}
+	return d.Round(time.Second).String()
+}

@@ -1,0 +1,296 @@
+package scenarios
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/vpnlab/vpnlab/swan"
+)
+
+// kind builds a fault from its parameters (already decoded and checked for
+// unknown fields).
+type kind struct {
+	params func() any // a pointer to the parameter struct, with defaults
+	build  func(p any) (Fault, error)
+}
+
+// kinds registers every fault kind, explicitly.
+func kinds() map[string]kind {
+	return map[string]kind{
+		"shared-key": {
+			func() any { return &sharedKey{Side: "onprem", Value: "random"} },
+			func(p any) (Fault, error) { f := p.(*sharedKey); return f, f.check() }},
+		"ike-proposals": {
+			func() any { return &ikeProposals{Side: "onprem"} },
+			func(p any) (Fault, error) { f := p.(*ikeProposals); return f, f.check() }},
+		"ipsec-proposals": {
+			func() any { return &ipsecProposals{Side: "onprem", PFS: "none"} },
+			func(p any) (Fault, error) { f := p.(*ipsecProposals); return f, f.check() }},
+		"firewall-block": {
+			func() any { return &firewallBlock{Direction: "both"} },
+			func(p any) (Fault, error) { f := p.(*firewallBlock); return f, f.check() }},
+		"path-mtu": {
+			func() any { return &pathMTU{} },
+			func(p any) (Fault, error) { f := p.(*pathMTU); return f, f.check() }},
+		"bgp-asn": {
+			func() any { return &bgpASN{Side: "onprem", Field: "peer_asn"} },
+			func(p any) (Fault, error) { f := p.(*bgpASN); return f, f.check() }},
+	}
+}
+
+// KindNames lists the fault kinds.
+func KindNames() []string {
+	var n []string
+	for k := range kinds() {
+		n = append(n, k)
+	}
+	slices.Sort(n)
+	return n
+}
+
+// fieldError names the offending parameter.
+type fieldError struct{ field, msg string }
+
+func (e fieldError) Error() string { return e.field + ": " + e.msg }
+
+func checkSide(s string) error {
+	if s != "onprem" && s != "azure" {
+		return fieldError{"side", fmt.Sprintf("unknown side %q (sides: onprem, azure)", s)}
+	}
+	return nil
+}
+
+// sharedKey makes one side's pre-shared key differ (seed 000 §5.3 cause 1).
+type sharedKey struct {
+	Side  string `yaml:"side"`
+	Value string `yaml:"value"` // "random" or a key
+}
+
+func (f *sharedKey) Kind() string { return "shared-key" }
+func (f *sharedKey) Describe() string {
+	return fmt.Sprintf("the %s side's pre-shared key is changed (value redacted)", f.Side)
+}
+func (f *sharedKey) check() error {
+	if err := checkSide(f.Side); err != nil {
+		return err
+	}
+	if f.Value == "" || strings.ContainsAny(f.Value, " \t-~") {
+		return fieldError{"value", "want \"random\" or printable ASCII without space, '-' or '~'"}
+	}
+	return nil
+}
+func (f *sharedKey) Inject(ctx context.Context, l Lab) error {
+	key := f.Value
+	if key == "random" {
+		b := make([]byte, 12)
+		_, _ = rand.Read(b)
+		key = "wrong" + hex.EncodeToString(b)
+	}
+	return l.SetSharedKey(ctx, f.Side, key)
+}
+func (f *sharedKey) Fix(ctx context.Context, l Lab) error { return l.RestoreSharedKey(ctx, f.Side) }
+
+// ikeProposals changes one side's IKE (phase 1) proposals.
+type ikeProposals struct {
+	Side      string   `yaml:"side"`
+	Proposals []string `yaml:"proposals"`
+	Version   int      `yaml:"version"`
+}
+
+func (f *ikeProposals) Kind() string { return "ike-proposals" }
+func (f *ikeProposals) Describe() string {
+	return fmt.Sprintf("the %s side's IKE proposals become %s", f.Side, strings.Join(f.Proposals, ","))
+}
+func (f *ikeProposals) check() error {
+	if err := checkSide(f.Side); err != nil {
+		return err
+	}
+	if len(f.Proposals) == 0 {
+		return fieldError{"proposals", "at least one proposal is needed"}
+	}
+	if f.Version != 0 && f.Version != 1 && f.Version != 2 {
+		return fieldError{"version", "want 1 or 2"}
+	}
+	return nil
+}
+func (f *ikeProposals) Inject(ctx context.Context, l Lab) error {
+	return l.SetConn(ctx, f.Side, func(c *swan.Conn) {
+		c.Proposals = f.Proposals
+		if f.Version != 0 {
+			c.Version = f.Version
+		}
+	})
+}
+func (f *ikeProposals) Fix(ctx context.Context, l Lab) error { return l.RestoreConn(ctx, f.Side) }
+
+// ipsecProposals changes one side's ESP (phase 2) proposals and PFS group.
+type ipsecProposals struct {
+	Side      string   `yaml:"side"`
+	Proposals []string `yaml:"proposals"`
+	PFS       string   `yaml:"pfs"`
+}
+
+func (f *ipsecProposals) Kind() string { return "ipsec-proposals" }
+func (f *ipsecProposals) Describe() string {
+	return fmt.Sprintf("the %s side's ESP proposals become %s (PFS %s)", f.Side, strings.Join(f.Proposals, ","), f.PFS)
+}
+func (f *ipsecProposals) check() error {
+	if err := checkSide(f.Side); err != nil {
+		return err
+	}
+	if len(f.Proposals) == 0 {
+		return fieldError{"proposals", "at least one proposal is needed"}
+	}
+	return nil
+}
+func (f *ipsecProposals) Inject(ctx context.Context, l Lab) error {
+	return l.SetConn(ctx, f.Side, func(c *swan.Conn) {
+		c.ESPProposals = nil
+		for _, p := range f.Proposals {
+			if f.PFS != "" && f.PFS != "none" {
+				p += "-" + f.PFS
+			}
+			c.ESPProposals = append(c.ESPProposals, p)
+		}
+	})
+}
+func (f *ipsecProposals) Fix(ctx context.Context, l Lab) error { return l.RestoreConn(ctx, f.Side) }
+
+// firewallBlock drops a class of IPsec traffic on the internet router
+// (seed 000 §5.3 cause 2: UDP 500/4500 and ESP not allowed).
+type firewallBlock struct {
+	What      string `yaml:"what"`      // udp500, ike-udp4500, esp-udp4500, esp
+	Direction string `yaml:"direction"` // to-azure, to-onprem, both
+}
+
+// blockMatch is the iptables match of each class; u32 tells ESP-in-UDP
+// (non-zero SPI) from IKE on 4500 (the four-zero-byte non-ESP marker).
+var blockMatch = map[string][]string{
+	"udp500":      {"-p", "udp", "--dport", "500"},
+	"ike-udp4500": {"-p", "udp", "--dport", "4500", "-m", "u32", "--u32", "0>>22&0x3C@8=0"},
+	"esp-udp4500": {"-p", "udp", "--dport", "4500", "-m", "u32", "--u32", "0>>22&0x3C@8=1:0xFFFFFFFF"},
+	"esp":         {"-p", "esp"},
+}
+
+var directions = map[string]string{"to-azure": "203.0.113.0/24", "to-onprem": "198.51.100.0/24"}
+
+func (f *firewallBlock) Kind() string { return "firewall-block" }
+func (f *firewallBlock) Describe() string {
+	return fmt.Sprintf("the internet router drops %s (%s)", f.What, f.Direction)
+}
+func (f *firewallBlock) check() error {
+	if _, ok := blockMatch[f.What]; !ok {
+		return fieldError{"what", fmt.Sprintf("unknown class %q (classes: esp, esp-udp4500, ike-udp4500, udp500)", f.What)}
+	}
+	if _, ok := directions[f.Direction]; !ok && f.Direction != "both" {
+		return fieldError{"direction", fmt.Sprintf("unknown direction %q (to-azure, to-onprem, both)", f.Direction)}
+	}
+	return nil
+}
+func (f *firewallBlock) rules() [][]string {
+	var dirs []string
+	if f.Direction == "both" {
+		dirs = []string{"to-azure", "to-onprem"}
+	} else {
+		dirs = []string{f.Direction}
+	}
+	var out [][]string
+	for _, d := range dirs {
+		r := append([]string{"-d", directions[d]}, blockMatch[f.What]...)
+		out = append(out, append(r, "-j", "DROP"))
+	}
+	return out
+}
+func (f *firewallBlock) Inject(ctx context.Context, l Lab) error {
+	for _, r := range f.rules() {
+		if err := l.RouterRule(ctx, true, r...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Fix allows the ports again (seed 000 §5.3 対処法④).
+func (f *firewallBlock) Fix(ctx context.Context, l Lab) error {
+	for _, r := range f.rules() {
+		if err := l.RouterRule(ctx, false, r...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pathMTU limits the size of packets the path carries, optionally without
+// the ICMP that would tell the sender (a PMTUD black hole).
+type pathMTU struct {
+	MaxPacket int  `yaml:"max_packet"` // largest IP packet the path carries
+	ICMP      bool `yaml:"icmp"`       // answer bigger packets with "fragmentation needed"
+}
+
+// espOverhead is what ESP-in-UDP with AES-GCM adds to an inner packet:
+// outer IPv4 20, UDP 8, ESP header 8, IV 8, padding and trailer up to 5, ICV 16.
+const espOverhead = 70
+
+func (f *pathMTU) Kind() string { return "path-mtu" }
+func (f *pathMTU) Describe() string {
+	return fmt.Sprintf("the path carries packets up to %d bytes; larger ones are dropped (ICMP: %v)", f.MaxPacket, f.ICMP)
+}
+func (f *pathMTU) check() error {
+	if f.MaxPacket < 576 || f.MaxPacket > 1500 {
+		return fieldError{"max_packet", "want 576..1500"}
+	}
+	return nil
+}
+func (f *pathMTU) rule() []string {
+	r := []string{"-p", "udp", "-m", "length", "--length", strconv.Itoa(f.MaxPacket+1) + ":65535"}
+	if f.ICMP {
+		return append(r, "-j", "REJECT", "--reject-with", "icmp-host-unreachable")
+	}
+	return append(r, "-j", "DROP")
+}
+func (f *pathMTU) Inject(ctx context.Context, l Lab) error {
+	return l.RouterRule(ctx, true, f.rule()...)
+}
+
+// Fix lowers the on-prem tunnel MTU to what the path carries and clamps
+// MSS to fit (seed 000 §5.6 「MTU 調整」: Azure's MTU is fixed, adjust on
+// premises). The path itself stays as it is.
+func (f *pathMTU) Fix(ctx context.Context, l Lab) error {
+	return l.SetTunnelMTU(ctx, "onprem", f.MaxPacket-espOverhead, 0)
+}
+
+// bgpASN misconfigures an ASN of one side's BGP session (seed 000 §5.5 cause 4).
+type bgpASN struct {
+	Side  string `yaml:"side"`
+	Field string `yaml:"field"` // peer_asn: the ASN configured for the other side; local_asn: this side's own
+	Value uint32 `yaml:"value"`
+}
+
+func (f *bgpASN) Kind() string { return "bgp-asn" }
+func (f *bgpASN) Describe() string {
+	return fmt.Sprintf("the %s side's BGP %s becomes %d", f.Side, f.Field, f.Value)
+}
+func (f *bgpASN) check() error {
+	if err := checkSide(f.Side); err != nil {
+		return err
+	}
+	if f.Field != "peer_asn" && f.Field != "local_asn" {
+		return fieldError{"field", fmt.Sprintf("unknown field %q (peer_asn, local_asn)", f.Field)}
+	}
+	if f.Value == 0 {
+		return fieldError{"value", "an ASN is needed"}
+	}
+	return nil
+}
+func (f *bgpASN) Inject(ctx context.Context, l Lab) error {
+	if f.Field == "local_asn" {
+		return l.SetBGPPeerASN(ctx, f.Side, 0, f.Value)
+	}
+	return l.SetBGPPeerASN(ctx, f.Side, f.Value, 0)
+}
+func (f *bgpASN) Fix(ctx context.Context, l Lab) error { return l.RestoreBGPPeer(ctx, f.Side) }

@@ -1,0 +1,188 @@
+package scenarios
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+//go:embed *.yaml
+var files embed.FS
+
+// Scenario is one lab scenario, read from a YAML file.
+type Scenario struct {
+	Name     string
+	Summary  string
+	Briefing string // the symptoms a trainee is told
+	Faults   []Fault
+	Expect   Expectation
+	// Settle is how long the faults get to show before evidence is taken.
+	Settle time.Duration
+	File   string
+}
+
+// Expectation is what the diagnosis should conclude. Only tests read it:
+// the engine never sees a scenario.
+type Expectation struct {
+	Category       string `yaml:"category"`
+	Fault          string `yaml:"fault"`
+	NetworkWatcher string `yaml:"network_watcher"`
+}
+
+// file is a scenario file's shape.
+type file struct {
+	Name     string      `yaml:"name"`
+	Summary  string      `yaml:"summary"`
+	Briefing string      `yaml:"briefing"`
+	Faults   []yaml.Node `yaml:"faults"`
+	Expect   Expectation `yaml:"expect"`
+	Settle   string      `yaml:"settle"`
+}
+
+var categories = []string{"tunnel-setup", "authentication", "routing", "operations", "healthy"}
+
+// Parse reads a scenario from data; name (a file name) prefixes errors,
+// which name the line and the field.
+func Parse(name string, data []byte) (Scenario, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var f file
+	if err := dec.Decode(&f); err != nil {
+		return Scenario{}, fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	var root yaml.Node
+	_ = yaml.Unmarshal(data, &root)
+	line := func(field string) int { return lineOf(&root, field) }
+	var errs []error
+	bad := func(l int, field, format string, a ...any) {
+		errs = append(errs, fmt.Errorf("%s:%d: %s: %s", name, l, field, fmt.Sprintf(format, a...)))
+	}
+	s := Scenario{Name: f.Name, Summary: strings.TrimSpace(f.Summary), Briefing: strings.TrimSpace(f.Briefing),
+		Expect: f.Expect, File: name, Settle: 3 * time.Second}
+	if s.Name == "" {
+		bad(line("name"), "name", "required")
+	}
+	if s.Summary == "" {
+		bad(line("summary"), "summary", "required")
+	}
+	if !slices.Contains(categories, f.Expect.Category) {
+		bad(line("expect"), "expect.category", "%q is not one of %s", f.Expect.Category, strings.Join(categories, ", "))
+	}
+	if f.Settle != "" {
+		d, err := time.ParseDuration(f.Settle)
+		if err != nil || d < 0 || d > 5*time.Minute {
+			bad(line("settle"), "settle", "want a duration up to 5m, like 3s")
+		} else {
+			s.Settle = d
+		}
+	}
+	ks := kinds()
+	for i, n := range f.Faults {
+		field := fmt.Sprintf("faults[%d]", i)
+		fault, err := parseFault(&n, ks)
+		if err != nil {
+			var fe fieldError
+			if errors.As(err, &fe) {
+				l := n.Line
+				if v := valueNode(&n, strings.SplitN(fe.field, "[", 2)[0]); v != nil {
+					l = v.Line
+				}
+				bad(l, field+"."+fe.field, "%s", fe.msg)
+			} else {
+				bad(n.Line, field, "%v", err)
+			}
+			continue
+		}
+		s.Faults = append(s.Faults, fault)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return Scenario{}, err
+	}
+	return s, nil
+}
+
+// parseFault builds one fault from its mapping: kind, then the kind's parameters.
+func parseFault(n *yaml.Node, ks map[string]kind) (Fault, error) {
+	if n.Kind != yaml.MappingNode {
+		return nil, errors.New("want a mapping with a kind")
+	}
+	kv := valueNode(n, "kind")
+	if kv == nil {
+		return nil, fieldError{"kind", "required (kinds: " + strings.Join(KindNames(), ", ") + ")"}
+	}
+	k, ok := ks[kv.Value]
+	if !ok {
+		return nil, fieldError{"kind", fmt.Sprintf("unknown kind %q (kinds: %s)", kv.Value, strings.Join(KindNames(), ", "))}
+	}
+	params := k.params()
+	allowed := yamlFields(params)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key := n.Content[i].Value
+		if key != "kind" && !slices.Contains(allowed, key) {
+			return nil, fieldError{key, fmt.Sprintf("unknown parameter of %s (parameters: %s)", kv.Value, strings.Join(allowed, ", "))}
+		}
+	}
+	rest := *n
+	rest.Content = nil
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value != "kind" {
+			rest.Content = append(rest.Content, n.Content[i], n.Content[i+1])
+		}
+	}
+	if err := rest.Decode(params); err != nil {
+		return nil, errors.New(strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:\n  "))
+	}
+	return k.build(params)
+}
+
+// All returns the scenarios shipped with vpnlab, by name.
+func All() []Scenario {
+	entries, _ := files.ReadDir(".")
+	var out []Scenario
+	for _, e := range entries {
+		b, _ := files.ReadFile(e.Name())
+		s, err := Parse(path.Join("scenarios", e.Name()), b)
+		if err != nil {
+			panic(err) // shipped files are tested
+		}
+		out = append(out, s)
+	}
+	slices.SortFunc(out, func(a, b Scenario) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// Names lists the shipped scenarios.
+func Names() []string {
+	var n []string
+	for _, s := range All() {
+		n = append(n, s.Name)
+	}
+	return n
+}
+
+// Lookup finds a shipped scenario by name; the error lists the known ones.
+func Lookup(name string) (Scenario, error) {
+	for _, s := range All() {
+		if s.Name == name {
+			return s, nil
+		}
+	}
+	return Scenario{}, fmt.Errorf("unknown scenario %q (known: %s)", name, strings.Join(Names(), ", "))
+}
+
+// Load reads a scenario file.
+func Load(p string) (Scenario, error) {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return Scenario{}, err
+	}
+	return Parse(p, b)
+}
