@@ -3,6 +3,7 @@ package collect
 import (
 	"bufio"
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -14,6 +15,7 @@ import (
 	"github.com/vpnlab/vpnlab/fakes/azure"
 	"github.com/vpnlab/vpnlab/lab"
 	"github.com/vpnlab/vpnlab/node"
+	"github.com/vpnlab/vpnlab/pki"
 	"github.com/vpnlab/vpnlab/swan"
 )
 
@@ -44,6 +46,7 @@ func Evidence(ctx context.Context, l *lab.Lab, since time.Time) (diagnose.Eviden
 	} else {
 		miss("internet router counters", after.routerErr)
 	}
+	ev.P2S = p2sClients(ctx, l, since, miss)
 	if ev.Onprem == nil && ev.Azure == nil {
 		return ev, fmt.Errorf("collect: neither side could be read: %v; %v", after.onpremErr, after.azureErr)
 	}
@@ -227,4 +230,42 @@ func pathDelta(before, after map[string]node.Counter) *diagnose.Path {
 			ESP4500: d(dir + "/esp-udp4500"), ESP: d(dir + "/esp")}
 	}
 	return &diagnose.Path{ToAzure: pc("to-azure"), ToOnprem: pc("to-onprem")}
+}
+
+// p2sClients describes the lab's point-to-site client: connection, the
+// certificate it is configured with, and the roots uploaded to the gateway.
+func p2sClients(ctx context.Context, l *lab.Lab, since time.Time, miss func(string, error)) []diagnose.P2SClient {
+	if l.Node(lab.P2SClient) == nil {
+		return nil
+	}
+	c := diagnose.P2SClient{Name: lab.P2SClient}
+	sas, err := l.SAs(ctx, lab.P2SClient)
+	if err != nil {
+		miss("point-to-site client (vici)", err)
+		return nil
+	}
+	for _, sa := range sas {
+		if sa.Installed() {
+			c.Connected = true
+			if len(sa.LocalVIPs) > 0 {
+				c.VirtualIP = sa.LocalVIPs[0]
+			}
+		}
+	}
+	if cert, err := l.ClientCert(); err == nil {
+		ci := certInfo(cert)
+		c.Cert = &ci
+	} else {
+		miss("point-to-site client certificate", err)
+	}
+	for _, r := range l.Roots() {
+		c.Roots = append(c.Roots, certInfo(r))
+	}
+	c.Log = deviceLog(ctx, l, lab.P2SClient, since)
+	return []diagnose.P2SClient{c}
+}
+
+func certInfo(c *x509.Certificate) diagnose.CertInfo {
+	return diagnose.CertInfo{Subject: c.Subject.String(), Issuer: c.Issuer.String(), NotBefore: c.NotBefore.UTC(),
+		NotAfter: c.NotAfter.UTC(), EKU: pki.EKUNames(c), Thumbprint: pki.Thumbprint(c)}
 }

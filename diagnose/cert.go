@@ -72,7 +72,8 @@ func normDN(s string) string {
 func hasClientAuth(eku []string) bool {
 	for _, e := range eku {
 		switch strings.ToLower(strings.ReplaceAll(strings.TrimSpace(e), " ", "")) {
-		case "clientauth", "1.3.6.1.5.5.7.3.2", "clientauthentication", "tlswebclientauthentication":
+		case "clientauth", "1.3.6.1.5.5.7.3.2", "clientauthentication", "tlswebclientauthentication",
+			"any", "anyextendedkeyusage", "2.5.29.37.0", "0": // x509.ExtKeyUsageAny prints as 0
 			return true
 		}
 	}

@@ -42,6 +42,12 @@ func TestDiagnose(t *testing.T) {
 			category: TunnelSetup, fault: "ipsec-policy-mismatch", nw: "IkePolicyMismatch", minConf: 0.9, maxConf: 0.95,
 			facts: []string{"no CHILD_SA built", "13868", "ESTABLISHED IKE SA but no INSTALLED CHILD SA", `"aes256-sha256-modp2048" requires a PFS group`},
 		}},
+		{"IPsec policy mismatch caught between retries (no IKE SA now)", with(ipsecPolicy, func(ev *Evidence) {
+			ev.Onprem.IKE = []IKESA{{State: "CONNECTING", Local: onpremIP, Remote: azureIP}}
+		}), want{
+			category: TunnelSetup, fault: "ipsec-policy-mismatch", nw: "IkePolicyMismatch", minConf: 0.9, maxConf: 0.95,
+			facts: []string{"no CHILD_SA built", "13868"},
+		}},
 		{"peer unreachable", with(unreachable), want{
 			category: TunnelSetup, fault: "peer-unreachable", nw: "PeerReachability", minConf: 0.85, maxConf: 0.95,
 			facts: []string{"giving up after 5 retransmits", "6 IKE packets (UDP 500/4500) to Azure and 0 back", "NotConnected"},

@@ -9,8 +9,9 @@
 //
 // The rules, in the order they are tried (the first match is the verdict):
 //
-//	① tunnel setup    shared-key-mismatch, ike-policy-mismatch, peer-unreachable
-//	                  (no IKE SA); ipsec-policy-mismatch (IKE SA, no CHILD SA);
+//	① tunnel setup    shared-key-mismatch, ike-policy-mismatch (no IKE SA);
+//	                  ipsec-policy-mismatch (IKE SA, no CHILD SA);
+//	                  peer-unreachable (no IKE SA, no answer);
 //	                  esp-blocked (both SAs up, ESP does not cross)
 //	② authentication  certificate-untrusted (P2S)
 //	③ routing         bgp-asn-mismatch, route-missing

@@ -22,19 +22,20 @@ const (
 )
 
 // rules in the isolation order of seed 000 §5.2: ① tunnel setup,
-// ② authentication, ③ routing, ④ operations. Within ① the tunnel state
-// decides: no IKE SA (key, IKE policy, reachability), IKE SA without CHILD
-// SA (IPsec policy), both up but ESP not crossing (ESP blocked) — which
-// therefore wins over the BGP and routing rules its outage causes.
+// ② authentication, ③ routing, ④ operations. Within ① they follow the
+// numbered fixes of §5.3, and the tunnel state decides: no IKE SA (key,
+// IKE policy, reachability), IKE SA without CHILD SA (IPsec policy), both
+// up but ESP not crossing (ESP blocked) — which therefore wins over the
+// BGP and routing rules its outage causes.
 // Maintenance comes last: a past failover explains nothing a current
 // fault does.
 var rules = []rule{
 	// ① tunnel setup (seed 000 §5.3)
-	{"shared-key-mismatch", domainS2S, sharedKeyMismatch},
-	{"ike-policy-mismatch", domainS2S, ikePolicyMismatch},
-	{"peer-unreachable", domainS2S, peerUnreachable},
-	{"ipsec-policy-mismatch", domainS2S, ipsecPolicyMismatch},
-	{"esp-blocked", domainS2S, espBlocked},
+	{"shared-key-mismatch", domainS2S, sharedKeyMismatch},     // fix ①
+	{"ike-policy-mismatch", domainS2S, ikePolicyMismatch},     // fixes ②③, phase 1
+	{"ipsec-policy-mismatch", domainS2S, ipsecPolicyMismatch}, // fixes ②③, phase 2
+	{"peer-unreachable", domainS2S, peerUnreachable},          // fix ④, IKE
+	{"esp-blocked", domainS2S, espBlocked},                    // fix ④, ESP
 	// ② authentication (seed 000 §5.4)
 	{"certificate-untrusted", domainP2S, certificateUntrusted},
 	// ③ routing (seed 000 §5.5)

@@ -25,49 +25,44 @@ type view struct {
 func newView(ev Evidence) *view {
 	v := &view{ev: ev, dev: ev.Onprem, az: ev.Azure, path: ev.Path, probes: ev.Probes}
 	if v.dev != nil {
+		v.devLog = make([]LogLine, 0, len(v.dev.Log))
 		for _, l := range v.dev.Log {
 			if v.inWindow(l.Time) {
 				v.devLog = append(v.devLog, l)
 			}
 		}
-		v.devLower = lowerAll(len(v.devLog), func(i int) []string { return []string{v.devLog[i].Message} })
+		v.devLower = lowerAll(len(v.devLog), func(buf []byte, i int) []byte {
+			return appendLower(buf, v.devLog[i].Message)
+		})
 	}
 	if v.az != nil {
+		v.azLog = make([]AzureLog, 0, len(v.az.Logs))
 		for _, l := range v.az.Logs {
 			if v.inWindow(l.Time) {
 				v.azLog = append(v.azLog, l)
 			}
 		}
-		v.azLower = lowerAll(len(v.azLog), func(i int) []string {
+		v.azLower = lowerAll(len(v.azLog), func(buf []byte, i int) []byte {
 			l := &v.azLog[i]
-			return []string{l.Operation, l.Message, l.Reason}
+			buf = appendLower(buf, l.Operation)
+			buf = appendLower(append(buf, ' '), l.Message)
+			return appendLower(append(buf, ' '), l.Reason)
 		})
 	}
 	return v
 }
 
-// lowerAll lower-cases (ASCII only: the patterns are ASCII) the
-// space-joined parts of n lines into one buffer and returns one substring
-// per line, so that a long log costs two allocations, not one per line.
-func lowerAll(n int, parts func(i int) []string) []string {
+// lowerAll lower-cases n lines, each appended to one buffer by line, and
+// returns one substring per line: a long log costs a few allocations, not
+// one per line.
+func lowerAll(n int, line func(buf []byte, i int) []byte) []string {
 	if n == 0 {
 		return nil
 	}
-	var buf []byte
+	buf := make([]byte, 0, 128*n)
 	ends := make([]int, n)
 	for i := range n {
-		for j, p := range parts(i) {
-			if j > 0 {
-				buf = append(buf, ' ')
-			}
-			for k := 0; k < len(p); k++ {
-				c := p[k]
-				if 'A' <= c && c <= 'Z' {
-					c += 'a' - 'A'
-				}
-				buf = append(buf, c)
-			}
-		}
+		buf = line(buf, i)
 		ends[i] = len(buf)
 	}
 	all := string(buf)
@@ -78,6 +73,18 @@ func lowerAll(n int, parts func(i int) []string) []string {
 		start = e
 	}
 	return out
+}
+
+// appendLower appends s lower-cased in ASCII (the patterns are ASCII).
+func appendLower(buf []byte, s string) []byte {
+	for k := 0; k < len(s); k++ {
+		c := s[k]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf = append(buf, c)
+	}
+	return buf
 }
 
 // inWindow reports whether t falls in the evidence window: not before

@@ -87,8 +87,8 @@ func ikePolicyMismatch(v *view) (Verdict, bool) {
 	// Phase-2 lines say nothing of phase 1.
 	dl, dok := v.devFind(sigProposalDev, "child_sa")
 	al, aok := v.azFind(sigProposalAz, sigChildAz...)
-	if aok && !dok && v.dev == nil && azPhase2(v) {
-		return Verdict{}, false // Azure alone, and its log points at phase 2
+	if !dok && v.phase2Failed() {
+		return Verdict{}, false // ipsecPolicyMismatch's: the IKE SA failed later
 	}
 	if !dok && !aok {
 		return Verdict{}, false
@@ -114,6 +114,19 @@ func ikePolicyMismatch(v *view) (Verdict, bool) {
 			step{"Note that a custom policy replaces Azure's default offers as both initiator and responder; re-initiate and check that the IKE SA becomes ESTABLISHED.", srcAzPolicy},
 		),
 	}, true
+}
+
+// phase2Failed reports whether a log shows a CHILD SA (phase 2)
+// negotiation failing, or, with Azure alone, that IKE got as far as
+// IKE_AUTH.
+func (v *view) phase2Failed() bool {
+	if _, ok := v.devFind(sigChildDev); ok {
+		return true
+	}
+	if _, ok := v.azFind(sigChildAz); ok {
+		return true
+	}
+	return v.dev == nil && azPhase2(v)
 }
 
 // azPhase2 reports whether Azure's IKE log shows the IKE_AUTH exchange
@@ -210,7 +223,13 @@ func ipsecPolicyMismatch(v *view) (Verdict, bool) {
 		if !aok {
 			al, aok = v.azFind(sigProposalAz)
 		}
-	case v.dev == nil && v.tunnelNotUp() && azPhase2(v):
+	case v.tunnelNotUp() && v.phase2Failed():
+		// The IKE SA is gone (deleted between retries, or not seen), but
+		// the logs show phase 1 completing and phase 2 failing.
+		if _, p1 := v.devFind(sigProposalDev, "child_sa"); p1 {
+			return Verdict{}, false
+		}
+		dl, dok = v.devFind(sigChildDev)
 		al, aok = v.azFind(sigChildAz)
 		if !aok {
 			al, aok = v.azFind(sigProposalAz)

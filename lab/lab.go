@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -243,7 +244,7 @@ func (l *Lab) createNetworks(ctx context.Context, labels map[string]string) (map
 			//nolint:staticcheck // GenericNetwork is the way to name a network.
 			nw, err := testcontainers.GenericNetwork(ctx, testcontainers.GenericNetworkRequest{
 				NetworkRequest: testcontainers.NetworkRequest{
-					Name: l.objectName(n.Name), Driver: "bridge", Labels: labels,
+					Name: l.objectName(n.Name), Driver: "bridge", Labels: maps.Clone(labels), // testcontainers adds to it
 					IPAM: &network.IPAM{Config: []network.IPAMConfig{{Subnet: n.Subnet, Gateway: n.Gateway}}},
 				},
 			})

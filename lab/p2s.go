@@ -3,6 +3,8 @@ package lab
 import (
 	"context"
 	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
 	"fmt"
 	"time"
 
@@ -96,13 +98,31 @@ func (l *Lab) RestoreClientCert(ctx context.Context) error {
 	return l.ReissueClientCert(ctx, now.Add(-time.Hour), now.AddDate(1, 0, 0))
 }
 
-// Roots returns the root certificates uploaded to the gateway.
+// Roots returns the root certificates uploaded to the gateway, as its
+// model (the portal's "Root certificates") lists them.
 func (l *Lab) Roots() []*x509.Certificate {
 	var out []*x509.Certificate
-	if l.pki != nil {
-		out = append(out, l.pki.root.Cert)
+	if vc := l.Model.Gateway.VpnClient; vc != nil {
+		for _, r := range vc.RootCertificates {
+			der, err := base64.StdEncoding.DecodeString(r.PublicCertData)
+			if err != nil {
+				continue
+			}
+			if c, err := x509.ParseCertificate(der); err == nil {
+				out = append(out, c)
+			}
+		}
 	}
 	return out
+}
+
+// ClientCert returns the certificate the point-to-site client is configured with.
+func (l *Lab) ClientCert() (*x509.Certificate, error) {
+	b, _ := pem.Decode([]byte(l.p2s.Conn.LocalCert))
+	if b == nil {
+		return nil, fmt.Errorf("lab %s: the point-to-site client has no certificate", l.id)
+	}
+	return x509.ParseCertificate(b.Bytes)
 }
 
 // ClientCerts returns the certificates the point-to-site client holds a key for.

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"context"
+	"time"
 
 	"github.com/vpnlab/vpnlab/swan"
 )
@@ -17,6 +18,8 @@ type Lab interface {
 	SetTunnelMTU(ctx context.Context, side string, mtu, mss int) error
 	SetBGPPeerASN(ctx context.Context, side string, peerASN, localASN uint32) error
 	RestoreBGPPeer(ctx context.Context, side string) error
+	ReissueClientCert(ctx context.Context, notBefore, notAfter time.Time) error
+	RestoreClientCert(ctx context.Context) error
 }
 
 // Fault is one fault injection: it acts on a real component, and Fix

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/vpnlab/vpnlab/swan"
 )
@@ -37,6 +38,9 @@ func kinds() map[string]kind {
 		"path-mtu": {
 			func() any { return &pathMTU{} },
 			func(p any) (Fault, error) { f := p.(*pathMTU); return f, f.check() }},
+		"certificate": {
+			func() any { return &certificate{Which: "client", NotBefore: "-720h", NotAfter: "-24h"} },
+			func(p any) (Fault, error) { f := p.(*certificate); return f, f.check() }},
 		"bgp-asn": {
 			func() any { return &bgpASN{Side: "onprem", Field: "peer_asn"} },
 			func(p any) (Fault, error) { f := p.(*bgpASN); return f, f.check() }},
@@ -294,3 +298,43 @@ func (f *bgpASN) Inject(ctx context.Context, l Lab) error {
 	return l.SetBGPPeerASN(ctx, f.Side, f.Value, 0)
 }
 func (f *bgpASN) Fix(ctx context.Context, l Lab) error { return l.RestoreBGPPeer(ctx, f.Side) }
+
+// certificate reissues the point-to-site client's certificate with another
+// validity, relative to the moment of injection (seed 000 §5.6 real case:
+// an expired certificate).
+type certificate struct {
+	Which     string `yaml:"which"`      // client
+	NotBefore string `yaml:"not_before"` // e.g. -720h
+	NotAfter  string `yaml:"not_after"`  // e.g. -24h: expired a day ago
+
+	nb, na time.Duration
+}
+
+func (f *certificate) Kind() string { return "certificate" }
+func (f *certificate) Describe() string {
+	return fmt.Sprintf("the P2S %s certificate is reissued valid from now%s to now%s", f.Which, f.NotBefore, f.NotAfter)
+}
+func (f *certificate) check() error {
+	if f.Which != "client" {
+		return fieldError{"which", fmt.Sprintf("unknown certificate %q (certificates: client)", f.Which)}
+	}
+	var err error
+	if f.nb, err = time.ParseDuration(f.NotBefore); err != nil {
+		return fieldError{"not_before", "want a duration relative to now, like -720h"}
+	}
+	if f.na, err = time.ParseDuration(f.NotAfter); err != nil {
+		return fieldError{"not_after", "want a duration relative to now, like -24h"}
+	}
+	if f.na <= f.nb {
+		return fieldError{"not_after", "must be after not_before"}
+	}
+	return nil
+}
+func (f *certificate) Inject(ctx context.Context, l Lab) error {
+	now := time.Now()
+	return l.ReissueClientCert(ctx, now.Add(f.nb), now.Add(f.na))
+}
+
+// Fix reissues a valid certificate and reinstalls it on the client (seed 000
+// §5.4 証明書で認証 ④).
+func (f *certificate) Fix(ctx context.Context, l Lab) error { return l.RestoreClientCert(ctx) }

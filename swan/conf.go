@@ -38,6 +38,9 @@ func Conf(o ConfOptions) string {
 	w("  load = %s", strings.Join(plugins, " "))
 	w("  install_routes = no")
 	w("  install_virtual_ip = yes")
+	// Validate every peer certificate afresh, as Azure does: a cache would
+	// let an expired client certificate pass on a previous one's merit.
+	w("  cert_cache = no")
 	// kernel-libipsec installs routes into table 220 regardless; keep that
 	// table behind main so that only the lab's own routes into ipsec0 count.
 	w("  routing_table = 220")
