@@ -228,3 +228,13 @@ func (l *logger) Debug(msg string, f gobgplog.Fields) {
 }
 func (l *logger) SetLevel(level gobgplog.LogLevel) { l.level = level }
 func (l *logger) GetLevel() gobgplog.LogLevel      { return l.level }
+
+// Reset tears the session down (a hard reset, as a tunnel interface going
+// down does to a BGP session over it); it comes up again by itself.
+func (s *Speaker) Reset(ctx context.Context, reason string) error {
+	err := s.srv.ResetPeer(ctx, &api.ResetPeerRequest{Address: s.cfg.Peer.Address, Communication: reason})
+	if err != nil {
+		return fmt.Errorf("reset bgp peer %s: %w", s.cfg.Peer.Address, err)
+	}
+	return nil
+}

@@ -81,7 +81,11 @@ func run(ctx context.Context, args []string, out, errw io.Writer) error {
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(jsonResult{Scenario: sc.Name, Lab: res.LabID, Verdict: res.Verdict, FixedVerdict: res.FixedVerdict,
+			Failovers:        res.Failovers,
 			LabUpToVerdictMS: res.Timings.LabUpToVerdict.Milliseconds(), EngineMicros: res.Timings.Diagnose.Microseconds()})
+	}
+	for _, f := range res.Failovers {
+		fmt.Fprintf(out, "\nlab: %s\n", f)
 	}
 	fmt.Fprintf(out, "\n%s\n", res.Verdict)
 	fmt.Fprintf(out, "(lab up to verdict %.2fs; evidence %.2fs; engine %s)\n", res.Timings.LabUpToVerdict.Seconds(),
@@ -96,12 +100,13 @@ func run(ctx context.Context, args []string, out, errw io.Writer) error {
 }
 
 type jsonResult struct {
-	Scenario         string            `json:"scenario"`
-	Lab              string            `json:"lab"`
-	Verdict          diagnose.Verdict  `json:"verdict"`
-	FixedVerdict     *diagnose.Verdict `json:"verdict_after_fix,omitempty"`
-	LabUpToVerdictMS int64             `json:"lab_up_to_verdict_ms"`
-	EngineMicros     int64             `json:"engine_us"`
+	Scenario         string               `json:"scenario"`
+	Lab              string               `json:"lab"`
+	Verdict          diagnose.Verdict     `json:"verdict"`
+	FixedVerdict     *diagnose.Verdict    `json:"verdict_after_fix,omitempty"`
+	Failovers        []lab.FailoverReport `json:"failovers,omitempty"`
+	LabUpToVerdictMS int64                `json:"lab_up_to_verdict_ms"`
+	EngineMicros     int64                `json:"engine_us"`
 }
 
 func writeJSON(path string, v any) error {

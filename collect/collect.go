@@ -201,7 +201,7 @@ func azureSide(ctx context.Context, l *lab.Lab, before, after snap, since time.T
 	} else {
 		miss("Azure BGP peer status", err)
 	}
-	logs, err := api.Logs(ctx, "")
+	logs, err := l.AzureLogs(ctx, "")
 	if err != nil {
 		miss("Azure diagnostic logs", err)
 		return a

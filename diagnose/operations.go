@@ -122,14 +122,16 @@ func maintenanceFailover(v *view) (Verdict, bool) {
 	var changes []change
 	for i, l := range v.azLog {
 		op := l.Operation
+		// Tunnel changes first: a TunnelDisconnected whose reason mentions
+		// maintenance is still a tunnel change.
 		switch {
-		case strings.EqualFold(op, "HostMaintenanceEvent"), strings.EqualFold(op, "GatewayTenantPrimaryChanged"),
-			strings.Contains(v.azLower[i], "maintenance"):
-			maint = append(maint, l)
 		case strings.EqualFold(op, "TunnelConnected"):
 			changes = append(changes, change{l.Time, true, l.Instance, l})
 		case strings.EqualFold(op, "TunnelDisconnected"):
 			changes = append(changes, change{l.Time, false, l.Instance, l})
+		case strings.EqualFold(op, "HostMaintenanceEvent"), strings.EqualFold(op, "GatewayTenantPrimaryChanged"),
+			strings.Contains(v.azLower[i], "maintenance"):
+			maint = append(maint, l)
 		}
 	}
 	slices.SortStableFunc(changes, func(a, b change) int { return a.t.Compare(b.t) })

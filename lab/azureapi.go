@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"sort"
 	"time"
 
 	"github.com/vpnlab/vpnlab/fakes/azure"
@@ -22,11 +23,35 @@ type AzureAPI struct {
 	hc    *http.Client
 }
 
-// AzureAPI returns a client of the fake gateway's API.
-func (l *Lab) AzureAPI() (*AzureAPI, error) {
-	n := l.nodes[AzureGW]
+// AzureAPI returns a client of the fake gateway's API, served by the
+// active instance.
+func (l *Lab) AzureAPI() (*AzureAPI, error) { return l.instanceAPI(l.active) }
+
+// AzureLogs returns the diagnostic log records of every instance, oldest first.
+func (l *Lab) AzureLogs(ctx context.Context, category string) ([]azure.LogRecord, error) {
+	var all []azure.LogRecord
+	for _, name := range []string{AzureGW, AzureGW1} {
+		if l.nodes[name] == nil {
+			continue
+		}
+		a, err := l.instanceAPI(name)
+		if err != nil {
+			return nil, err
+		}
+		recs, err := a.Logs(ctx, category)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		all = append(all, recs...)
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].TimeGenerated.Before(all[j].TimeGenerated) })
+	return all, nil
+}
+
+func (l *Lab) instanceAPI(name string) (*AzureAPI, error) {
+	n := l.nodes[name]
 	if n == nil {
-		return nil, fmt.Errorf("lab %s has no %s", l.id, AzureGW)
+		return nil, fmt.Errorf("lab %s has no %s", l.id, name)
 	}
 	addr, err := n.Addr(nodeAPIPort)
 	if err != nil {

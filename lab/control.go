@@ -26,7 +26,7 @@ func (l *Lab) gatewayOf(side string) (string, *node.GatewaySpec, error) {
 	case Onprem:
 		return OnpremGW, &l.onprem, nil
 	case Azure:
-		return AzureGW, &l.azure, nil
+		return l.active, &l.azure, nil
 	}
 	return "", nil, fmt.Errorf("unknown side %q (sides: onprem, azure)", side)
 }

@@ -48,6 +48,8 @@ type Lab struct {
 	conns         map[string]swan.Conn
 	p2s           node.GatewaySpec
 	pki           *p2sPKI
+	active        string // the Azure instance holding the public IP
+	failovers     []FailoverReport
 }
 
 // Node is one container of the lab.
@@ -184,7 +186,10 @@ func Start(ctx context.Context, opts ...Option) (*Lab, error) {
 	}
 	done("networks")
 
-	plans := l.plans(l.onprem, az, l.p2s)
+	l.active = AzureGW
+	az1 := az
+	az1.Instance = "IN_1"
+	plans := l.plans(l.onprem, az, az1, l.p2s)
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
@@ -262,13 +267,18 @@ func (l *Lab) createNetworks(ctx context.Context, labels map[string]string) (map
 }
 
 // plans describes every node of the topology.
-func (l *Lab) plans(onprem node.GatewaySpec, az node.AzureSpec, p2s node.GatewaySpec) []nodePlan {
+func (l *Lab) plans(onprem node.GatewaySpec, az, az1 node.AzureSpec, p2s node.GatewaySpec) []nodePlan {
 	return []nodePlan{
 		{name: Internet, cmd: []string{"router", "to-azure=203.0.113.0/24", "to-onprem=198.51.100.0/24"},
 			attach: []attachment{{"onprem-wan", RouterOnprem}, {"azure-wan", RouterAzure}}},
+		// Both instances are on the VNet first (their published ports stay
+		// reachable through it); the public IP belongs to the active one.
 		{name: AzureGW, cmd: []string{"azure"}, spec: mustJSON(az),
 			ports:  []int{swan.ViciPort, bgp.GRPCPort, node.APIPort},
-			attach: []attachment{{"azure-wan", AzurePublic}, {"azure-vnet", AzureGWVNet}}},
+			attach: []attachment{{"azure-vnet", AzureGWVNet}, {"azure-wan", AzurePublic}}},
+		{name: AzureGW1, cmd: []string{"azure"}, spec: mustJSON(az1),
+			ports:  []int{swan.ViciPort, bgp.GRPCPort, node.APIPort},
+			attach: []attachment{{"azure-vnet", AzureGW1VNet}}},
 		{name: AzureVM, cmd: []string{"host", "-gw", AzureGWVNet.String(), "-listen", ":" + strconv.Itoa(VMPort)},
 			attach: []attachment{{"azure-vnet", AzureVMIP}}},
 		{name: OnpremGW, cmd: []string{"gateway"}, spec: mustJSON(onprem),
@@ -457,6 +467,10 @@ func Attach(ctx context.Context, id string) (*Lab, error) {
 	if err := l.readSpecs(ctx); err != nil {
 		cli.Close()
 		return nil, fmt.Errorf("lab %s: %w", id, err)
+	}
+	if err := l.findActive(ctx); err != nil {
+		cli.Close()
+		return nil, err
 	}
 	return l, nil
 }

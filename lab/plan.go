@@ -7,13 +7,14 @@ const (
 	OnpremHost = "onprem-host"
 	OnpremGW   = "onprem-gw"
 	Internet   = "internet"
-	AzureGW    = "azure-gw"
+	AzureGW    = "azure-gw"     // instance IN_0, active at start
+	AzureGW1   = "azure-gw-in1" // instance IN_1, standby
 	AzureVM    = "azure-vm"
 	P2SClient  = "p2s-client"
 )
 
 // Nodes lists the topology's nodes in bring-up order.
-var Nodes = []string{Internet, AzureGW, AzureVM, OnpremGW, OnpremHost, P2SClient}
+var Nodes = []string{Internet, AzureGW, AzureGW1, AzureVM, OnpremGW, OnpremHost, P2SClient}
 
 // Network is one Docker bridge network of the lab. Gateway is the host's own
 // address on the bridge; lab nodes never route through it.
@@ -40,7 +41,8 @@ var (
 	RouterOnprem = netip.MustParseAddr("198.51.100.1")
 	RouterAzure  = netip.MustParseAddr("203.0.113.1")
 	AzurePublic  = netip.MustParseAddr("203.0.113.10") // the gateway's one public IP
-	AzureGWVNet  = netip.MustParseAddr("198.19.255.4") // in the GatewaySubnet
+	AzureGWVNet  = netip.MustParseAddr("198.19.255.4") // IN_0 in the GatewaySubnet
+	AzureGW1VNet = netip.MustParseAddr("198.19.255.5") // IN_1
 	AzureVMIP    = netip.MustParseAddr("198.19.1.4")
 	OnpremLAN    = netip.MustParsePrefix("198.18.10.0/24")
 	AzureVNet    = netip.MustParsePrefix("198.19.0.0/16")

@@ -80,7 +80,7 @@ func (l *Lab) Status(ctx context.Context) Status {
 	start := time.Now()
 	s := Status{Lab: l.id}
 	s.Onprem = l.gatewayStatus(ctx, OnpremGW)
-	s.Azure = l.gatewayStatus(ctx, AzureGW)
+	s.Azure = l.gatewayStatus(ctx, l.active)
 	s.API = l.azureView(ctx)
 	if l.nodes[P2SClient] != nil {
 		p := GatewayStatus{Node: P2SClient}
@@ -178,7 +178,7 @@ func (l *Lab) azureView(ctx context.Context) AzureView {
 	if v.BgpPeers, err = a.BgpPeers(ctx); err != nil {
 		v.Errors = append(v.Errors, err.Error())
 	}
-	if v.TunnelLog, err = a.Logs(ctx, "TunnelDiagnosticLog"); err != nil {
+	if v.TunnelLog, err = l.AzureLogs(ctx, "TunnelDiagnosticLog"); err != nil {
 		v.Errors = append(v.Errors, err.Error())
 	}
 	return v

@@ -2,8 +2,10 @@ package node
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -209,20 +211,23 @@ func RunAzure(ctx context.Context, specPath string) error {
 	cp := azure.New(spec.Model, azure.WithInstance(spec.Instance))
 	cp.GatewayEvent("SetGatewayConfiguration", fmt.Sprintf("Gateway instance %s configured: %d connection(s)", spec.Instance, 1))
 
-	ln, err := net.Listen("tcp", ":"+strconv.Itoa(APIPort))
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{Handler: cp.Handler(), ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
-
 	t := &tracker{cp: cp, log: log, local: gs.Conn.LocalAddr}
 	g, err := startGateway(ctx, gs, log, t.event)
 	if err != nil {
 		return err
 	}
 	defer g.stop()
+
+	mux := http.NewServeMux()
+	mux.Handle("/", cp.Handler())
+	mux.Handle("POST /vpnlab/instance", &instanceControl{g: g, t: t, instance: spec.Instance})
+	ln, err := net.Listen("tcp", ":"+strconv.Itoa(APIPort))
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
 	cp.GatewayEvent("SetConnectionConfiguration", fmt.Sprintf("Connection %s to %s configured", spec.Model.Connection.Name, gs.Conn.RemoteAddr))
 	log.Info("azure gateway ready", "source", "node", "instance", spec.Instance, "api_port", APIPort)
 	go t.poll(ctx, g)
@@ -243,6 +248,7 @@ type tracker struct {
 	mu         sync.Mutex
 	lastReason string
 	connected  bool
+	stopReason string // set while the instance is being stopped
 }
 
 func (t *tracker) event(e TunnelEvent) {
@@ -269,6 +275,9 @@ func (t *tracker) event(e TunnelEvent) {
 	case "child-down", "ike-down":
 		if t.connected {
 			reason := t.lastReason
+			if t.stopReason != "" {
+				reason = t.stopReason
+			}
 			if reason == "" {
 				reason = "IKE SA closed"
 				if e.Kind == "child-down" {
@@ -394,4 +403,60 @@ func azureBgpState(s string) string {
 		return azure.BgpStateUnknown
 	}
 	return azure.BgpStateUnknown
+}
+
+// instanceControl is the lab's lever on one gateway instance, the platform
+// side Azure does not expose: POST /vpnlab/instance {"action": ...}.
+//
+//	maintenance  log the start of host maintenance (GatewayDiagnosticLog)
+//	stop         the instance goes away: its tunnel is torn down
+//	activate     the instance becomes primary: it routes its new public
+//	             address and initiates the connection, as Azure does
+type instanceControl struct {
+	g        *gateway
+	t        *tracker
+	instance string
+}
+
+// InstanceAction is the body of POST /vpnlab/instance.
+type InstanceAction struct {
+	Action string `json:"action"`
+	Reason string `json:"reason,omitempty"`
+}
+
+func (c *instanceControl) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var a InstanceAction
+	if err := json.NewDecoder(io.LimitReader(r.Body, 4096)).Decode(&a); err != nil {
+		http.Error(w, "bad request: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	worker := "GatewayTenantWorker_" + c.instance
+	ctx := r.Context()
+	var err error
+	switch a.Action {
+	case "maintenance":
+		c.t.cp.GatewayEvent("HostMaintenanceEvent", fmt.Sprintf("Host maintenance started on %s: %s", worker, a.Reason))
+	case "stop":
+		c.t.mu.Lock()
+		c.t.stopReason = "Gateway instance " + c.instance + " stopped: " + a.Reason
+		c.t.mu.Unlock()
+		err = c.g.terminate(ctx)
+	case "activate":
+		c.t.mu.Lock()
+		c.t.stopReason = ""
+		c.t.mu.Unlock()
+		if err = c.g.routeWAN(ctx); err == nil {
+			c.t.cp.GatewayEvent("GatewayTenantPrimaryChanged", fmt.Sprintf("%s is now the primary instance: %s", worker, a.Reason))
+			err = c.g.initiate(ctx)
+		}
+	default:
+		http.Error(w, fmt.Sprintf("unknown action %q (maintenance, stop, activate)", a.Action), http.StatusBadRequest)
+		return
+	}
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	c.t.log.Info("instance "+a.Action, "source", "node", "reason", a.Reason)
+	w.WriteHeader(http.StatusNoContent)
 }

@@ -100,10 +100,9 @@ func startGateway(ctx context.Context, spec GatewaySpec, log *slog.Logger, onEve
 	if err := isolate(ctx); err != nil {
 		return nil, err
 	}
-	for _, r := range spec.WANRoutes {
-		if err := ip(ctx, "route", "replace", r.Prefix, "via", r.Via); err != nil {
-			return nil, err
-		}
+	if err := g.routeWAN(ctx); err != nil {
+		// A standby instance has no public interface yet: it routes on activation.
+		log.Info("wan routes deferred", "source", "node", "err", err)
 	}
 	for _, a := range spec.Loopback {
 		if err := ip(ctx, "addr", "replace", a+"/32", "dev", "lo"); err != nil {
@@ -305,6 +304,14 @@ func (g *gateway) handle(ev vici.Event) {
 			if te.Kind == "child-up" && len(g.spec.VIPRoutes) > 0 && conn == g.spec.Conn.Name {
 				go g.routeVIP(context.Background())
 			}
+			if te.Kind == "ike-down" && conn == g.spec.Conn.Name && g.speaker != nil {
+				// The tunnel interface went down: so does the BGP session over it.
+				go func() {
+					if err := g.speaker.Reset(context.Background(), "tunnel down"); err != nil {
+						g.log.Warn("bgp reset", "source", "node", "err", err)
+					}
+				}()
+			}
 			g.onEvent(te)
 		}
 	}
@@ -340,6 +347,16 @@ func (g *gateway) bestChanged(r bgp.Route, withdrawn bool) {
 	}
 	g.routes[r.Prefix] = true
 	g.log.Info("route installed", "source", "node", "prefix", r.Prefix, "next_hop", r.NextHop, "as_path", r.ASPathString())
+}
+
+// routeWAN routes the peer's public addresses through the internet router.
+func (g *gateway) routeWAN(ctx context.Context) error {
+	for _, r := range g.spec.WANRoutes {
+		if err := ip(ctx, "route", "replace", r.Prefix, "via", r.Via); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (g *gateway) routeIntoTunnel(ctx context.Context, prefix string) error {
@@ -389,6 +406,26 @@ func (g *gateway) ensureUp(ctx context.Context) error {
 		}
 	}
 	g.log.Info("tunnel down, initiating", "source", "node", "conn", g.spec.Conn.Name)
+	return swan.Initiate(ctx, s, g.spec.Conn.Child(), 0)
+}
+
+// terminate closes the main connection's IKE SAs.
+func (g *gateway) terminate(ctx context.Context) error {
+	s, err := swan.Dial(ctx, "127.0.0.1:"+strconv.Itoa(swan.ViciPort))
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return swan.TerminateIKE(ctx, s, g.spec.Conn.Name)
+}
+
+// initiate starts the main connection without waiting for it.
+func (g *gateway) initiate(ctx context.Context) error {
+	s, err := swan.Dial(ctx, "127.0.0.1:"+strconv.Itoa(swan.ViciPort))
+	if err != nil {
+		return err
+	}
+	defer s.Close()
 	return swan.Initiate(ctx, s, g.spec.Conn.Child(), 0)
 }
 

@@ -1,12 +1,15 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -18,7 +21,8 @@ roles:
   router NAME=PREFIX...      the internet router, counting per destination
   host [-gw IP] [-listen ADDR]
   counters                  print the router's counters as JSON
-  probe tcp|bulk|pmtu ADDR  data-plane probes (JSON)`
+  probe tcp|bulk|pmtu ADDR  data-plane probes (JSON)
+  instance ACTION [REASON]  maintenance|stop|activate this fake gateway instance`
 
 // Main runs the role named in args.
 func Main(ctx context.Context, args []string, out io.Writer) error {
@@ -59,6 +63,15 @@ func Main(ctx context.Context, args []string, out io.Writer) error {
 		return RunHost(ctx, *gw, *listen)
 	case "probe":
 		return probe(ctx, rest, out)
+	case "instance":
+		if len(rest) < 1 {
+			return errors.New("usage: vpnlab-node instance maintenance|stop|activate [REASON]")
+		}
+		a := InstanceAction{Action: rest[0]}
+		if len(rest) > 1 {
+			a.Reason = strings.Join(rest[1:], " ")
+		}
+		return postInstance(ctx, a)
 	}
 	return fmt.Errorf("unknown role %q\n%s", role, usage)
 }
@@ -106,4 +119,24 @@ func probe(ctx context.Context, args []string, out io.Writer) error {
 		return enc.Encode(SearchPMTU(ctx, args[1], *largest))
 	}
 	return errors.New(probeUsage)
+}
+
+// postInstance sends an instance action to the local fake gateway daemon.
+func postInstance(ctx context.Context, a InstanceAction) error {
+	b, _ := json.Marshal(a)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost,
+		"http://127.0.0.1:"+strconv.Itoa(APIPort)+"/vpnlab/instance", bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return fmt.Errorf("instance %s: %s: %s", a.Action, resp.Status, strings.TrimSpace(string(body)))
+	}
+	return nil
 }

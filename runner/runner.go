@@ -33,6 +33,9 @@ type Result struct {
 	Timings  Timings
 	Evidence diagnose.Evidence
 	Verdict  diagnose.Verdict
+	// Failovers the lab went through (maintenance faults), with the
+	// measured outage.
+	Failovers []lab.FailoverReport
 	// After the fix (Options.Fix).
 	FixedEvidence *diagnose.Evidence
 	FixedVerdict  *diagnose.Verdict
@@ -104,6 +107,7 @@ func Run(ctx context.Context, sc scenarios.Scenario, o Options) (*lab.Lab, Resul
 	if err := sleep(ctx, sc.Settle); err != nil {
 		return l, res, err
 	}
+	res.Failovers = l.Failovers()
 	ev, v, err := Diagnose(ctx, l, since, &res.Timings)
 	res.Evidence, res.Verdict = ev, v
 	if err != nil {

@@ -20,6 +20,9 @@ type Lab interface {
 	RestoreBGPPeer(ctx context.Context, side string) error
 	ReissueClientCert(ctx context.Context, notBefore, notAfter time.Time) error
 	RestoreClientCert(ctx context.Context) error
+	// Failover moves the gateway's public IP to the standby instance
+	// (switchTime later) and returns once the tunnel is back.
+	Failover(ctx context.Context, planned bool, switchTime time.Duration) error
 }
 
 // Fault is one fault injection: it acts on a real component, and Fix

@@ -41,6 +41,9 @@ func kinds() map[string]kind {
 		"certificate": {
 			func() any { return &certificate{Which: "client", NotBefore: "-720h", NotAfter: "-24h"} },
 			func(p any) (Fault, error) { f := p.(*certificate); return f, f.check() }},
+		"maintenance": {
+			func() any { return &maintenance{Planned: true, Switch: "8s"} },
+			func(p any) (Fault, error) { f := p.(*maintenance); return f, f.check() }},
 		"bgp-asn": {
 			func() any { return &bgpASN{Side: "onprem", Field: "peer_asn"} },
 			func(p any) (Fault, error) { f := p.(*bgpASN); return f, f.check() }},
@@ -338,3 +341,36 @@ func (f *certificate) Inject(ctx context.Context, l Lab) error {
 // Fix reissues a valid certificate and reinstalls it on the client (seed 000
 // §5.4 証明書で認証 ④).
 func (f *certificate) Fix(ctx context.Context, l Lab) error { return l.RestoreClientCert(ctx) }
+
+// maintenance is a gateway maintenance event: the active instance goes away
+// and the standby takes over the public IP (seed 000 §3.2; seed 004).
+type maintenance struct {
+	Planned bool   `yaml:"planned"`
+	Switch  string `yaml:"switch"` // how long the public IP is unassigned, e.g. 8s
+
+	d time.Duration
+}
+
+func (f *maintenance) Kind() string { return "maintenance" }
+func (f *maintenance) Describe() string {
+	kind := "unplanned"
+	if f.Planned {
+		kind = "planned"
+	}
+	return fmt.Sprintf("%s maintenance: the active gateway instance goes away, the standby takes over after %s", kind, f.Switch)
+}
+func (f *maintenance) check() error {
+	var err error
+	if f.d, err = time.ParseDuration(f.Switch); err != nil || f.d < 0 || f.d > 5*time.Minute {
+		return fieldError{"switch", "want a duration up to 5m, like 8s"}
+	}
+	return nil
+}
+func (f *maintenance) Inject(ctx context.Context, l Lab) error {
+	return l.Failover(ctx, f.Planned, f.d)
+}
+
+// Fix: nothing to change. The device reconnected by its own retry logic;
+// what remains is to check the logs (seed 004) and, for resilience, to
+// consider active-active (seed 000 §2.4).
+func (f *maintenance) Fix(ctx context.Context, l Lab) error { return nil }

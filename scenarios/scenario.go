@@ -56,7 +56,7 @@ func Parse(name string, data []byte) (Scenario, error) {
 	dec.KnownFields(true)
 	var f file
 	if err := dec.Decode(&f); err != nil {
-		return Scenario{}, fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
+		return Scenario{}, yamlError(name, err)
 	}
 	var root yaml.Node
 	_ = yaml.Unmarshal(data, &root)
@@ -74,7 +74,13 @@ func Parse(name string, data []byte) (Scenario, error) {
 		bad(line("summary"), "summary", "required")
 	}
 	if !slices.Contains(categories, f.Expect.Category) {
-		bad(line("expect"), "expect.category", "%q is not one of %s", f.Expect.Category, strings.Join(categories, ", "))
+		l := line("expect")
+		if c := valueNode(&root, "expect"); c != nil {
+			if c = valueNode(c, "category"); c != nil {
+				l = c.Line
+			}
+		}
+		bad(l, "expect.category", "%q is not one of %s", f.Expect.Category, strings.Join(categories, ", "))
 	}
 	if f.Settle != "" {
 		d, err := time.ParseDuration(f.Settle)
@@ -130,17 +136,50 @@ func parseFault(n *yaml.Node, ks map[string]kind) (Fault, error) {
 			return nil, fieldError{key, fmt.Sprintf("unknown parameter of %s (parameters: %s)", kv.Value, strings.Join(allowed, ", "))}
 		}
 	}
-	rest := *n
-	rest.Content = nil
+	// One parameter at a time, so a wrong type names its parameter.
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value != "kind" {
-			rest.Content = append(rest.Content, n.Content[i], n.Content[i+1])
+		if key := n.Content[i].Value; key != "kind" {
+			one := *n
+			one.Content = n.Content[i : i+2]
+			if err := one.Decode(params); err != nil {
+				return nil, fieldError{key, typeError(err)}
+			}
 		}
 	}
-	if err := rest.Decode(params); err != nil {
-		return nil, errors.New(strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:\n  "))
-	}
 	return k.build(params)
+}
+
+// yamlError rewrites a yaml error as "name:line: message", one a line.
+func yamlError(name string, err error) error {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		te = &yaml.TypeError{Errors: []string{strings.TrimPrefix(err.Error(), "yaml: ")}}
+	}
+	var errs []error
+	for _, e := range te.Errors {
+		if rest, ok := strings.CutPrefix(e, "line "); ok {
+			errs = append(errs, fmt.Errorf("%s:%s", name, rest))
+		} else {
+			errs = append(errs, fmt.Errorf("%s: %s", name, e))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// typeError is a yaml decoding error without its "line N: " prefixes.
+func typeError(err error) string {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return strings.TrimPrefix(err.Error(), "yaml: ")
+	}
+	var msgs []string
+	for _, e := range te.Errors {
+		if _, rest, ok := strings.Cut(e, ": "); ok && strings.HasPrefix(e, "line ") {
+			e = rest
+		}
+		msgs = append(msgs, e)
+	}
+	return strings.Join(msgs, "; ")
 }
 
 // All returns the scenarios shipped with vpnlab, by name.

@@ -1,0 +1,230 @@
+package lab
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/moby/moby/api/types/network"
+	"github.com/moby/moby/client"
+)
+
+// FailoverReport is what a gateway instance switch looked like from the
+// on-prem LAN.
+type FailoverReport struct {
+	From, To string // instances, e.g. IN_0 and IN_1
+	Planned  bool
+	// Outage is the longest gap between answers of a continuous ping from
+	// onprem-host to azure-vm across the event (RFC 6349-style availability).
+	Outage time.Duration
+	// Restored is the time from the event's start until the tunnel and BGP
+	// were up again on the new instance.
+	Restored time.Duration
+	Lost     int // echo requests that got no answer
+}
+
+func (r FailoverReport) String() string {
+	kind, doc := "unplanned", "1–3 min"
+	if r.Planned {
+		kind, doc = "planned", "10–15 s"
+	}
+	return fmt.Sprintf("%s failover %s → %s: measured outage %.1fs (%d echoes lost), tunnel and BGP restored after %.1fs; Azure documents %s for a %s failover",
+		kind, r.From, r.To, r.Outage.Seconds(), r.Lost, r.Restored.Seconds(), doc, kind)
+}
+
+func instanceOf(nodeName string) string {
+	if nodeName == AzureGW1 {
+		return "IN_1"
+	}
+	return "IN_0"
+}
+
+// Failover moves the gateway's public IP from the active instance to the
+// other, as Azure does in maintenance (planned) or after a host failure
+// (unplanned): the old instance goes away, switch later the standby takes
+// the IP, becomes primary and initiates the connection. The on-prem device
+// recovers by its own IKE and BGP logic; the outage is measured.
+func (l *Lab) Failover(ctx context.Context, planned bool, switchTime time.Duration) error {
+	r, err := l.failover(ctx, planned, switchTime)
+	l.failovers = append(l.failovers, r)
+	return err
+}
+
+// Failovers reports the failovers this lab went through, oldest first.
+func (l *Lab) Failovers() []FailoverReport { return l.failovers }
+
+func (l *Lab) failover(ctx context.Context, planned bool, switchTime time.Duration) (FailoverReport, error) {
+	from := l.active
+	to := AzureGW1
+	if from == AzureGW1 {
+		to = AzureGW
+	}
+	r := FailoverReport{From: instanceOf(from), To: instanceOf(to), Planned: planned}
+	if l.nodes[to] == nil {
+		return r, fmt.Errorf("lab %s has no standby instance %s", l.id, to)
+	}
+	wan := l.objectName("azure-wan")
+	toVNet := map[string]string{AzureGW: AzureGWVNet.String(), AzureGW1: AzureGW1VNet.String()}[to]
+
+	// A continuous probe across the event, stopped once the tunnel is back
+	// (-c, not -w: with a deadline ping quits at the first ICMP error).
+	var (
+		wg      sync.WaitGroup
+		pingOut string
+		pingErr error
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		res, err := l.Exec(ctx, OnpremHost, "ping", "-D", "-n", "-i", "0.2", "-W", "1", "-c", "1200", AzureVMIP.String())
+		pingOut, pingErr = res.Stdout+res.Stderr, err
+	}()
+	stopPing := func() {
+		_, _ = l.Exec(context.WithoutCancel(ctx), OnpremHost, "pkill", "-INT", "ping")
+		wg.Wait()
+	}
+	if err := sleepCtx(ctx, time.Second); err != nil {
+		stopPing()
+		return r, err
+	}
+	start := time.Now()
+	steps := []func() error{}
+	if planned {
+		steps = append(steps, l.instanceAction(from, "maintenance", "planned maintenance, failing over to the standby instance"))
+	}
+	reason := "host failure"
+	if planned {
+		reason = "planned maintenance"
+	}
+	steps = append(steps,
+		func() error { // the instance goes away with the public IP
+			_, err := l.cli.NetworkDisconnect(ctx, wan, client.NetworkDisconnectOptions{Container: l.nodes[from].ContainerID, Force: true})
+			return err
+		},
+		l.instanceAction(from, "stop", reason),
+		func() error { return sleepCtx(ctx, switchTime) },
+		func() error {
+			_, err := l.cli.NetworkConnect(ctx, wan, client.NetworkConnectOptions{Container: l.nodes[to].ContainerID,
+				EndpointConfig: &network.EndpointSettings{IPAMConfig: &network.EndpointIPAMConfig{IPv4Address: AzurePublic}}})
+			return err
+		},
+		l.execOK(AzureVM, "ip", "route", "replace", "default", "via", toVNet),
+		l.instanceAction(to, "activate", "failover from GatewayTenantWorker_"+instanceOf(from)),
+	)
+	for _, step := range steps {
+		if err := step(); err != nil {
+			stopPing()
+			return r, fmt.Errorf("failover %s → %s: %w", r.From, r.To, err)
+		}
+	}
+	l.active = to
+	wctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+	for {
+		s := l.Status(wctx)
+		if s.Onprem.TunnelUp() && s.Azure.TunnelUp() && s.Onprem.BGPUp() && s.Azure.BGPUp() {
+			break
+		}
+		if err := sleepCtx(wctx, 200*time.Millisecond); err != nil {
+			stopPing()
+			return r, errors.Join(errors.New("the tunnel did not come back on the new instance"), err)
+		}
+	}
+	r.Restored = time.Since(start)
+	// A few more answers to close the gap, then stop the probe.
+	_ = sleepCtx(ctx, 1500*time.Millisecond)
+	stopPing()
+	if pingErr != nil || !strings.Contains(pingOut, "bytes from") {
+		return r, fmt.Errorf("failover: the outage probe failed: %v: %q", pingErr, clipText(pingOut, 300))
+	}
+	r.Outage, r.Lost = outage(pingOut, 200*time.Millisecond)
+	return r, nil
+}
+
+func (l *Lab) instanceAction(nodeName, action, reason string) func() error {
+	return l.execOK(nodeName, "vpnlab-node", "instance", action, reason)
+}
+
+func (l *Lab) execOK(nodeName string, cmd ...string) func() error {
+	return func() error {
+		r, err := l.Exec(context.Background(), nodeName, cmd...)
+		if err != nil {
+			return err
+		}
+		if r.ExitCode != 0 {
+			return fmt.Errorf("%s: %v: %s", nodeName, cmd, strings.TrimSpace(r.Stderr))
+		}
+		return nil
+	}
+}
+
+var replyRE = regexp.MustCompile(`^\[(\d+\.\d+)\] \d+ bytes from .* icmp_seq=(\d+)`)
+
+// outage finds the longest gap between echo replies in `ping -D` output.
+func outage(out string, interval time.Duration) (time.Duration, int) {
+	var last float64
+	var lastSeq, lost int
+	var longest time.Duration
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		m := replyRE.FindStringSubmatch(sc.Text())
+		if m == nil {
+			continue
+		}
+		t, _ := strconv.ParseFloat(m[1], 64)
+		seq, _ := strconv.Atoi(m[2])
+		if last != 0 {
+			gap := time.Duration((t-last)*float64(time.Second)) - interval
+			if gap > longest {
+				longest = gap
+			}
+			if seq > lastSeq+1 {
+				lost += seq - lastSeq - 1
+			}
+		}
+		last, lastSeq = t, seq
+	}
+	return max(longest, 0), lost
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
+}
+
+// findActive finds the Azure instance attached to the internet (after a
+// failover in an earlier process, it is not IN_0).
+func (l *Lab) findActive(ctx context.Context) error {
+	l.active = AzureGW
+	for _, name := range []string{AzureGW, AzureGW1} {
+		n := l.nodes[name]
+		if n == nil {
+			continue
+		}
+		ins, err := l.cli.ContainerInspect(ctx, n.ContainerID, client.ContainerInspectOptions{})
+		if err != nil {
+			return fmt.Errorf("inspect %s: %w", name, err)
+		}
+		if _, ok := ins.Container.NetworkSettings.Networks[l.objectName("azure-wan")]; ok {
+			l.active = name
+		}
+	}
+	return nil
+}
+
+func clipText(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
