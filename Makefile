@@ -47,8 +47,11 @@ suites: images bin/vpnlab
 	$(GO) test -count=1 -timeout 30m ./suites/... -args \
 		-ginkgo.v -ginkgo.junit-report=$(CURDIR)/reports/junit.xml -vpnlab.bin=$(CURDIR)/bin/vpnlab
 
+# Warm bring-ups (topology, tunnel, BGP, memory), every scenario's time to
+# verdict and the failover outage, then the engine's time per recorded bundle.
 bench: images bin/vpnlab
-	bin/vpnlab bench --runs $(RUNS)
+	bin/vpnlab bench --runs $(RUNS) --scenarios
+	$(GO) test -run '^$$' -bench 'Diagnose' -benchmem ./diagnose/
 
 clean: lab-down
 	rm -rf bin reports

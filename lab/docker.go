@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/containerd/errdefs"
 	"github.com/moby/moby/api/pkg/stdcopy"
@@ -114,10 +115,30 @@ func Down(ctx context.Context, id string) error {
 	return removeByLabel(ctx, cli, id)
 }
 
+// removeByLabel removes the lab's objects, then looks again: a create that
+// was in flight when bring-up was interrupted can land after the first pass.
 func removeByLabel(ctx context.Context, cli *client.Client, id string) error {
+	var err error
+	for pass := 0; pass < 8; pass++ {
+		var left bool
+		left, err = removePass(ctx, cli, id)
+		if err == nil && !left {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-time.After(time.Duration(pass+1) * 150 * time.Millisecond):
+		}
+	}
+	return err
+}
+
+// removePass removes what it finds and reports whether it found anything.
+func removePass(ctx context.Context, cli *client.Client, id string) (bool, error) {
 	cs, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: labFilter(id)})
 	if err != nil {
-		return fmt.Errorf("list containers: %w", err)
+		return true, fmt.Errorf("list containers: %w", err)
 	}
 	var (
 		wg   sync.WaitGroup
@@ -139,14 +160,14 @@ func removeByLabel(ctx context.Context, cli *client.Client, id string) error {
 	wg.Wait()
 	ns, err := cli.NetworkList(ctx, client.NetworkListOptions{Filters: labFilter(id)})
 	if err != nil {
-		return errors.Join(append(errs, fmt.Errorf("list networks: %w", err))...)
+		return true, errors.Join(append(errs, fmt.Errorf("list networks: %w", err))...)
 	}
 	for _, n := range ns.Items {
 		if _, err := cli.NetworkRemove(ctx, n.ID, client.NetworkRemoveOptions{}); err != nil && !isNotFound(err) {
 			errs = append(errs, fmt.Errorf("remove network %s: %w", n.Name, err))
 		}
 	}
-	return errors.Join(errs...)
+	return len(cs.Items)+len(ns.Items) > 0, errors.Join(errs...)
 }
 
 func isNotFound(err error) bool { return errdefs.IsNotFound(err) }

@@ -50,6 +50,7 @@ type Lab struct {
 	pki           *p2sPKI
 	active        string // the Azure instance holding the public IP
 	failovers     []FailoverReport
+	closed        bool
 }
 
 // Node is one container of the lab.
@@ -406,12 +407,14 @@ func (l *Lab) readPorts(ctx context.Context, n *Node) error {
 	return nil
 }
 
-// Close removes the lab's containers and networks. It accepts a nil or
-// half-built lab and runs to completion even when ctx is already done.
+// Close removes the lab's containers and networks. It accepts a nil,
+// half-built or already closed lab and runs to completion even when ctx is
+// already done.
 func (l *Lab) Close(ctx context.Context) error {
-	if l == nil {
+	if l == nil || l.closed {
 		return nil
 	}
+	l.closed = true
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 60*time.Second)
 	defer cancel()
 	err := removeByLabel(ctx, l.cli, l.id)

@@ -9,8 +9,11 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/vpnlab/vpnlab/diagnose"
 	"github.com/vpnlab/vpnlab/lab"
 	"github.com/vpnlab/vpnlab/node"
+	"github.com/vpnlab/vpnlab/runner"
+	"github.com/vpnlab/vpnlab/swan"
 )
 
 var _ = Describe("healthy baseline", Ordered, Label("lab", "healthy"), func() {
@@ -40,10 +43,17 @@ var _ = Describe("healthy baseline", Ordered, Label("lab", "healthy"), func() {
 	}, NodeTimeout(3*time.Minute))
 
 	It("establishes the IKE SA and installs a CHILD SA on both gateways (read through vici)", func(ctx SpecContext) {
-		for _, gw := range []string{lab.OnpremGW, lab.AzureGW} {
-			sas, err := l.SAs(ctx, gw)
+		conns := map[string]string{lab.OnpremGW: lab.ConnName, lab.AzureGW: l.Model.Connection.Name}
+		for gw, conn := range conns {
+			all, err := l.SAs(ctx, gw)
 			Expect(err).NotTo(HaveOccurred())
-			Expect(sas).To(HaveLen(1), "%s: exactly one IKE SA", gw)
+			var sas []swan.IKESA
+			for _, sa := range all {
+				if sa.Conn == conn {
+					sas = append(sas, sa)
+				}
+			}
+			Expect(sas).To(HaveLen(1), "%s: exactly one site-to-site IKE SA", gw)
 			Expect(sas[0].State).To(Equal("ESTABLISHED"), gw)
 			Expect(sas[0].Children).NotTo(BeEmpty(), gw)
 			Expect(sas[0].Children[0].State).To(Equal("INSTALLED"), gw)
@@ -93,10 +103,12 @@ var _ = Describe("healthy baseline", Ordered, Label("lab", "healthy"), func() {
 
 		after, err := l.RouterCounters(ctx)
 		Expect(err).NotTo(HaveOccurred())
-		// 5 echo requests and replies and a TCP handshake at least: all ESP-in-UDP.
-		Expect(after["esp-udp4500"].Packets-before["esp-udp4500"].Packets).To(BeNumerically(">=", 13),
-			"traffic must take the tunnel (router ESP counter)")
-		Expect(after["other"].Packets-before["other"].Packets).To(BeZero(), "nothing may bypass the tunnel")
+		for _, dir := range []string{"to-azure", "to-onprem"} {
+			// 5 echoes and a TCP exchange each way at least: all ESP-in-UDP.
+			Expect(after[dir+"/esp-udp4500"].Packets-before[dir+"/esp-udp4500"].Packets).To(BeNumerically(">=", 8),
+				"%s: traffic must take the tunnel (router ESP counter)", dir)
+			Expect(after[dir+"/other"].Packets-before[dir+"/other"].Packets).To(BeZero(), "%s: nothing may bypass the tunnel", dir)
+		}
 	})
 
 	It("shows Connected, a Connected BGP peer with routes and a TunnelConnected log in the Azure-like API", func(ctx SpecContext) {
@@ -129,6 +141,26 @@ var _ = Describe("healthy baseline", Ordered, Label("lab", "healthy"), func() {
 		)))
 	})
 
+	It("connects the point-to-site client with its certificate and carries its traffic", func(ctx SpecContext) {
+		Expect(status.P2S).NotTo(BeNil())
+		Expect(status.P2S.TunnelUp()).To(BeTrue(), "P2S client IKE SA and CHILD SA")
+		Expect(status.P2S.SAs[0].LocalVIPs).To(ConsistOf(HavePrefix("198.18.200.")), "a virtual IP from the P2S pool")
+		r, err := l.Exec(ctx, lab.P2SClient, "ping", "-c", "3", "-i", "0.2", "-W", "2", lab.AzureVMIP.String())
+		Expect(err).NotTo(HaveOccurred())
+		Expect(r.Stdout).To(ContainSubstring("3 received"))
+		logs, err := l.AzureLogs(ctx, "P2SDiagnosticLog")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(logs).To(ContainElement(HaveField("Message", ContainSubstring("Connection successful"))))
+	})
+
+	It("is diagnosed healthy by the engine", Label("diagnose"), func(ctx SpecContext) {
+		var t runner.Timings
+		_, v, err := runner.Diagnose(ctx, l, time.Now().Add(-time.Minute), &t)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(v.Category).To(Equal(diagnose.Healthy), "verdict:\n%s", v)
+		Expect(v.Fault).To(BeEmpty())
+	})
+
 	It("never discloses the shared key in logs, status output or API responses", func(ctx SpecContext) {
 		key := sharedKey(ctx, l)
 		var seen []string
@@ -155,6 +187,7 @@ var _ = Describe("healthy baseline", Ordered, Label("lab", "healthy"), func() {
 		}
 		for i, s := range seen {
 			Expect(strings.Contains(s, key)).To(BeFalse(), "source %d discloses the shared key", i)
+			Expect(s).NotTo(ContainSubstring("PRIVATE KEY"), "source %d discloses a private key", i)
 		}
 		_ = status
 	})
