@@ -44,7 +44,7 @@ unit:
 
 suites: images bin/vpnlab
 	mkdir -p reports
-	$(GO) test -count=1 -timeout 30m ./suites/... -args \
+	$(GO) test -v -count=1 -timeout 30m ./suites/... -args \
 		-ginkgo.v -ginkgo.junit-report=$(CURDIR)/reports/junit.xml -vpnlab.bin=$(CURDIR)/bin/vpnlab
 
 # Warm bring-ups (topology, tunnel, BGP, memory), every scenario's time to
