@@ -2,6 +2,8 @@ package lab
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,9 +20,29 @@ const APIVersion = "2024-05-01"
 
 // AzureAPI reads the fake gateway's Azure-like API.
 type AzureAPI struct {
-	Base  string // http://127.0.0.1:port
+	Base  string // https://127.0.0.1:port
 	Model azure.Model
 	hc    *http.Client
+}
+
+// BearerToken is what the lab's own client presents: the fake accepts any.
+const BearerToken = "vpnlab-lab-token"
+
+// APICertPool returns the CA pool that verifies the fake gateway API's
+// certificate, for clients such as the Azure SDK.
+func (l *Lab) APICertPool() *x509.CertPool {
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM([]byte(l.apiCA))
+	return pool
+}
+
+// AzureEndpoint is the base URL of the active instance's API (an ARM endpoint).
+func (l *Lab) AzureEndpoint() (string, error) {
+	a, err := l.AzureAPI()
+	if err != nil {
+		return "", err
+	}
+	return a.Base, nil
 }
 
 // AzureAPI returns a client of the fake gateway's API, served by the
@@ -57,7 +79,16 @@ func (l *Lab) instanceAPI(name string) (*AzureAPI, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &AzureAPI{Base: "http://" + addr, Model: azure.DefaultModel(), hc: &http.Client{Timeout: 5 * time.Second}}, nil
+	scheme, tr := "http://", http.DefaultTransport
+	if l.apiCA != "" {
+		scheme = "https://"
+		tr = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: l.APICertPool(), MinVersion: tls.VersionTLS12}}
+	}
+	m := l.Model
+	if m.Gateway.Name == "" {
+		m = azure.DefaultModel()
+	}
+	return &AzureAPI{Base: scheme + addr, Model: m, hc: &http.Client{Timeout: 5 * time.Second, Transport: tr}}, nil
 }
 
 // ConnectionView is the part of a connections GET the lab reads.
@@ -133,6 +164,7 @@ func (a *AzureAPI) do(ctx context.Context, method, u string, v any) error {
 	if err != nil {
 		return err
 	}
+	req.Header.Set("Authorization", "Bearer "+BearerToken)
 	resp, err := a.hc.Do(req)
 	if err != nil {
 		return fmt.Errorf("azure api: %w", err)

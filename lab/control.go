@@ -256,6 +256,9 @@ func (l *Lab) readSpecs(ctx context.Context) error {
 }
 
 func (l *Lab) setAzure(az node.AzureSpec) error {
+	if az.API != nil {
+		l.apiCA = az.API.CAPEM
+	}
 	gs, err := node.AzureGatewaySpec(az)
 	if err != nil {
 		return err

@@ -49,6 +49,7 @@ type Lab struct {
 	p2s           node.GatewaySpec
 	pki           *p2sPKI
 	active        string // the Azure instance holding the public IP
+	apiCA         string // PEM of the CA of the fake gateway API's certificate
 	failovers     []FailoverReport
 	closed        bool
 }
@@ -171,6 +172,11 @@ func Start(ctx context.Context, opts ...Option) (*Lab, error) {
 	l.onprem = onpremSpec(c.profile, key)
 	az := azureSpec(model, "IN_0")
 	az.P2S = &node.P2SCert{ID: GatewayP2SID, CertPEM: p2s.gw.CertPEM(), KeyPEM: p2s.gw.KeyPEM()}
+	if az.API, err = newAPICert(time.Now()); err != nil {
+		cli.Close()
+		return nil, err
+	}
+	l.apiCA = az.API.CAPEM
 	if err := l.setAzure(az); err != nil {
 		cli.Close()
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/vpnlab/vpnlab/fakes/azure"
@@ -145,4 +146,21 @@ func (l *Lab) ClientCerts(ctx context.Context) ([]*x509.Certificate, error) {
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// newAPICert issues the fake gateway API's TLS certificate for 127.0.0.1
+// and localhost, from a CA of its own that the lab's clients trust.
+func newAPICert(now time.Time) (*node.APICert, error) {
+	from, to := now.Add(-time.Hour), now.AddDate(1, 0, 0)
+	ca, err := pki.NewCA("vpnlab API CA", from, to)
+	if err != nil {
+		return nil, err
+	}
+	c, err := pki.Issue(ca, pki.Leaf{CN: "vpnlab Azure API", DNSNames: []string{"localhost"},
+		IPs: []net.IP{net.IPv4(127, 0, 0, 1)}, EKU: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		NotBefore: from, NotAfter: to}, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &node.APICert{CertPEM: c.CertPEM(), KeyPEM: c.KeyPEM(), CAPEM: ca.CertPEM()}, nil
 }

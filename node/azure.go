@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,6 +34,16 @@ type AzureSpec struct {
 	// P2S is the gateway's own certificate for point-to-site, used when the
 	// model has a VPN client configuration.
 	P2S *P2SCert `json:"p2s,omitempty"`
+	// API, when set, serves the Azure-like API over HTTPS with this
+	// certificate (issued by APICA, which clients trust).
+	API *APICert `json:"api,omitempty"`
+}
+
+// APICert is the API server's TLS certificate and key, and its CA.
+type APICert struct {
+	CertPEM string `json:"cert"`
+	KeyPEM  string `json:"key"`
+	CAPEM   string `json:"ca"`
 }
 
 // P2SCert is the gateway's point-to-site server certificate and identity.
@@ -226,6 +237,14 @@ func RunAzure(ctx context.Context, specPath string) error {
 		return err
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	if spec.API != nil {
+		cert, err := tls.X509KeyPair([]byte(spec.API.CertPEM), []byte(spec.API.KeyPEM))
+		if err != nil {
+			return fmt.Errorf("api certificate: %w", err)
+		}
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		ln = tls.NewListener(ln, srv.TLSConfig)
+	}
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
 	cp.GatewayEvent("SetConnectionConfiguration", fmt.Sprintf("Connection %s to %s configured", spec.Model.Connection.Name, gs.Conn.RemoteAddr))

@@ -3,6 +3,8 @@ package node
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -121,15 +123,24 @@ func probe(ctx context.Context, args []string, out io.Writer) error {
 	return errors.New(probeUsage)
 }
 
-// postInstance sends an instance action to the local fake gateway daemon.
+// postInstance sends an instance action to the local fake gateway daemon
+// (over HTTPS when the daemon serves it: the daemon is on this host).
 func postInstance(ctx context.Context, a InstanceAction) error {
 	b, _ := json.Marshal(a)
+	var spec AzureSpec
+	scheme, hc := "http", http.DefaultClient
+	if readSpec(SpecFile, &spec) == nil && spec.API != nil {
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM([]byte(spec.API.CAPEM))
+		scheme = "https"
+		hc = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost,
-		"http://127.0.0.1:"+strconv.Itoa(APIPort)+"/vpnlab/instance", bytes.NewReader(b))
+		scheme+"://127.0.0.1:"+strconv.Itoa(APIPort)+"/vpnlab/instance", bytes.NewReader(b))
 	if err != nil {
 		return err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return err
 	}

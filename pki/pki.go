@@ -15,6 +15,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"math/big"
+	"net"
 	"strings"
 	"time"
 )
@@ -83,6 +84,7 @@ func NewCA(cn string, notBefore, notAfter time.Time) (Cert, error) {
 type Leaf struct {
 	CN        string
 	DNSNames  []string
+	IPs       []net.IP
 	EKU       []x509.ExtKeyUsage
 	NotBefore time.Time
 	NotAfter  time.Time
@@ -98,7 +100,7 @@ func Issue(ca Cert, l Leaf, key *rsa.PrivateKey) (Cert, error) {
 		}
 	}
 	tmpl := &x509.Certificate{
-		SerialNumber: serial(), Subject: pkix.Name{CommonName: l.CN}, DNSNames: l.DNSNames,
+		SerialNumber: serial(), Subject: pkix.Name{CommonName: l.CN}, DNSNames: l.DNSNames, IPAddresses: l.IPs,
 		NotBefore: l.NotBefore, NotAfter: l.NotAfter, ExtKeyUsage: l.EKU,
 		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
 	}

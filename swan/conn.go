@@ -188,6 +188,18 @@ func TerminateIKE(ctx context.Context, s *vici.Session, conn string) error {
 	return nil
 }
 
+// TerminateIKEByID closes one IKE SA by its unique id.
+func TerminateIKEByID(ctx context.Context, s *vici.Session, id string) error {
+	m := vici.NewMessage()
+	_ = m.Set("ike-id", id)
+	_ = m.Set("force", "yes")
+	_ = m.Set("timeout", "-1")
+	if err := call(ctx, s, "terminate", m); err != nil {
+		return fmt.Errorf("terminate IKE SA #%s: %w", id, err)
+	}
+	return nil
+}
+
 // LoadKey loads a private key (PEM). The key never appears in the error.
 func LoadKey(ctx context.Context, s *vici.Session, pemKey string) error {
 	m := vici.NewMessage()

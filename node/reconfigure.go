@@ -1,0 +1,109 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/vpnlab/vpnlab/fakes/azure"
+	"github.com/vpnlab/vpnlab/swan"
+)
+
+// reconfigurer applies an accepted change of the Azure model to the running
+// instance, as Azure reconfigures its own gateway: through vici and GoBGP.
+type reconfigurer struct {
+	g    *gateway
+	spec AzureSpec
+}
+
+// Apply reconfigures charon and the speaker for the new model. A change of
+// key or policy renegotiates the tunnel, as Azure's does (it drops for a few
+// seconds).
+func (r *reconfigurer) Apply(ctx context.Context, old, new azure.Model) error {
+	spec := r.spec
+	spec.Model, spec.SharedKey = new, new.Connection.SharedKey
+	gs, err := AzureGatewaySpec(spec)
+	if err != nil {
+		return err
+	}
+	s, err := swan.Dial(ctx, "127.0.0.1:"+strconv.Itoa(swan.ViciPort))
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	renegotiate := false
+	if old.Connection.SharedKey != new.Connection.SharedKey {
+		c := gs.Conn
+		if err := swan.LoadSharedKey(ctx, s, "psk-"+c.Name, new.Connection.SharedKey, c.LocalID, c.RemoteID); err != nil {
+			return err
+		}
+		renegotiate = true
+	}
+	if !slices.Equal(old.Connection.IpsecPolicies, new.Connection.IpsecPolicies) ||
+		old.LocalGateway.GatewayIPAddress != new.LocalGateway.GatewayIPAddress ||
+		old.Connection.DpdTimeoutSeconds != new.Connection.DpdTimeoutSeconds {
+		if err := swan.LoadConn(ctx, s, gs.Conn); err != nil {
+			return err
+		}
+		renegotiate = true
+	}
+	for _, p := range old.LocalGateway.AddressPrefixes {
+		if !slices.Contains(new.LocalGateway.AddressPrefixes, p) {
+			_ = ip(ctx, "route", "del", p, "dev", TunnelIf)
+		}
+	}
+	for _, p := range new.LocalGateway.AddressPrefixes {
+		if err := r.g.routeIntoTunnel(ctx, p); err != nil {
+			return err
+		}
+	}
+	if r.g.speaker != nil && gs.BGP != nil && (old.LocalGateway.Asn != new.LocalGateway.Asn ||
+		old.LocalGateway.BgpPeeringAddress != new.LocalGateway.BgpPeeringAddress) {
+		if err := r.g.speaker.SetPeer(ctx, gs.BGP.Peer); err != nil {
+			return err
+		}
+		if err := r.g.routeIntoTunnel(ctx, gs.BGP.Peer.Address+"/32"); err != nil {
+			return err
+		}
+	}
+	r.g.spec.Conn, r.g.spec.SharedKey, r.g.spec.BGP = gs.Conn, gs.SharedKey, gs.BGP
+	r.spec = spec
+	if renegotiate {
+		_ = swan.TerminateIKE(ctx, s, gs.Conn.Name)
+	}
+	return nil
+}
+
+// Reset reboots the instance's IKE and BGP services in place: its tunnels
+// drop and the peers reconnect (Reset-AzVirtualNetworkGateway). Moving the
+// public IP to the standby instance is the lab's part (a maintenance event).
+func (r *reconfigurer) Reset(ctx context.Context) error {
+	s, err := swan.Dial(ctx, "127.0.0.1:"+strconv.Itoa(swan.ViciPort))
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	sas, err := swan.ListSAs(ctx, s)
+	if err != nil {
+		return err
+	}
+	for _, sa := range sas {
+		if err := swan.TerminateIKEByID(ctx, s, sa.UniqueID); err != nil {
+			return fmt.Errorf("reset: %w", err)
+		}
+	}
+	if r.g.speaker != nil {
+		if err := r.g.speaker.Reset(ctx, "gateway reset"); err != nil {
+			return err
+		}
+	}
+	// Come back as Azure's instance does after a reboot: initiate again.
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(time.Second):
+	}
+	return swan.Initiate(ctx, s, r.g.spec.Conn.Child(), 0)
+}
