@@ -344,7 +344,7 @@ func (t *tracker) poll(ctx context.Context, g *gateway) {
 }
 
 func (t *tracker) pollOnce(ctx context.Context, g *gateway) error {
-	s, err := swan.Dial(ctx, "127.0.0.1:"+strconv.Itoa(swan.ViciPort))
+	s, err := localVici(ctx)
 	if err != nil {
 		return err
 	}

@@ -170,7 +170,7 @@ func startGateway(ctx context.Context, spec GatewaySpec, log *slog.Logger, onEve
 
 // loadConn loads the shared key and the connection into charon.
 func (g *gateway) loadConn(ctx context.Context) error {
-	s, err := swan.Dial(ctx, "127.0.0.1:"+strconv.Itoa(swan.ViciPort))
+	s, err := localVici(ctx)
 	if err != nil {
 		return err
 	}
@@ -209,7 +209,7 @@ func (g *gateway) loadConn(ctx context.Context) error {
 // routeVIP puts the virtual IP charon was given on the tunnel interface and
 // routes VIPRoutes from it (kernel-libipsec leaves that to us).
 func (g *gateway) routeVIP(ctx context.Context) {
-	s, err := swan.Dial(ctx, "127.0.0.1:"+strconv.Itoa(swan.ViciPort))
+	s, err := localVici(ctx)
 	if err != nil {
 		return
 	}
@@ -238,7 +238,7 @@ func (g *gateway) routeVIP(ctx context.Context) {
 
 // watchCharon forwards charon's events to the log and to onEvent.
 func (g *gateway) watchCharon(ctx context.Context) error {
-	s, err := swan.Dial(ctx, "127.0.0.1:"+strconv.Itoa(swan.ViciPort))
+	s, err := localVici(ctx)
 	if err != nil {
 		return err
 	}
@@ -391,7 +391,7 @@ func (g *gateway) keepUp(ctx context.Context, every time.Duration) {
 }
 
 func (g *gateway) ensureUp(ctx context.Context) error {
-	s, err := swan.Dial(ctx, "127.0.0.1:"+strconv.Itoa(swan.ViciPort))
+	s, err := localVici(ctx)
 	if err != nil {
 		return err
 	}
@@ -411,7 +411,7 @@ func (g *gateway) ensureUp(ctx context.Context) error {
 
 // terminate closes the main connection's IKE SAs.
 func (g *gateway) terminate(ctx context.Context) error {
-	s, err := swan.Dial(ctx, "127.0.0.1:"+strconv.Itoa(swan.ViciPort))
+	s, err := localVici(ctx)
 	if err != nil {
 		return err
 	}
@@ -421,7 +421,7 @@ func (g *gateway) terminate(ctx context.Context) error {
 
 // initiate starts the main connection without waiting for it.
 func (g *gateway) initiate(ctx context.Context) error {
-	s, err := swan.Dial(ctx, "127.0.0.1:"+strconv.Itoa(swan.ViciPort))
+	s, err := localVici(ctx)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/vpnlab/vpnlab/fakes/azure"
@@ -28,7 +27,7 @@ func (r *reconfigurer) Apply(ctx context.Context, old, new azure.Model) error {
 	if err != nil {
 		return err
 	}
-	s, err := swan.Dial(ctx, "127.0.0.1:"+strconv.Itoa(swan.ViciPort))
+	s, err := localVici(ctx)
 	if err != nil {
 		return err
 	}
@@ -80,7 +79,7 @@ func (r *reconfigurer) Apply(ctx context.Context, old, new azure.Model) error {
 // drop and the peers reconnect (Reset-AzVirtualNetworkGateway). Moving the
 // public IP to the standby instance is the lab's part (a maintenance event).
 func (r *reconfigurer) Reset(ctx context.Context) error {
-	s, err := swan.Dial(ctx, "127.0.0.1:"+strconv.Itoa(swan.ViciPort))
+	s, err := localVici(ctx)
 	if err != nil {
 		return err
 	}

@@ -5,8 +5,13 @@ import (
 	"fmt"
 	"net"
 	"os/exec"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/strongswan/govici/vici"
+
+	"github.com/vpnlab/vpnlab/swan"
 )
 
 // EventsFile is where a node keeps its structured event log.
@@ -48,4 +53,9 @@ func waitLink(ctx context.Context, name string, timeout time.Duration) error {
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
+}
+
+// localVici opens a vici session to this node's charon.
+func localVici(ctx context.Context) (*vici.Session, error) {
+	return swan.Dial(ctx, "127.0.0.1:"+strconv.Itoa(swan.ViciPort))
 }
