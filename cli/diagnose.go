@@ -11,6 +11,7 @@ import (
 
 	"github.com/vpnlab/vpnlab/diagnose"
 	"github.com/vpnlab/vpnlab/lab"
+	"github.com/vpnlab/vpnlab/offline"
 	"github.com/vpnlab/vpnlab/runner"
 )
 
@@ -21,6 +22,7 @@ func diagnoseCmd(ctx context.Context, args []string, out, errw io.Writer) error 
 	fs.SetOutput(errw)
 	id := fs.String("lab", "", "lab id (default: the only running lab)")
 	bundle := fs.String("evidence", "", "diagnose a saved evidence bundle (JSON) instead of a running lab")
+	from := fs.String("from", "", "diagnose what a real incident left behind: a log file or a directory (charon, swanctl, pluto, Windows events, AzureDiagnostics JSON/CSV, Network Watcher archive, GoBGP/FRR neighbor output)")
 	window := fs.Duration("window", 5*time.Minute, "how far back logs count (running lab)")
 	asJSON := fs.Bool("json", false, "print the verdict as JSON")
 	evOut := fs.String("evidence-out", "", "save the collected evidence (JSON) to this file")
@@ -28,7 +30,21 @@ func diagnoseCmd(ctx context.Context, args []string, out, errw io.Writer) error 
 		return usagef("%v", err)
 	}
 	var ev diagnose.Evidence
-	if *bundle != "" {
+	switch {
+	case *from != "":
+		var rep offline.Report
+		var err error
+		ev, rep, err = offline.Evidence(*from)
+		for _, f := range rep.Files {
+			fmt.Fprintf(errw, "read %s as %s: %d lines, %d used, %d ignored\n", f.Path, f.Format, f.Lines, f.Used, f.Ignored)
+		}
+		if err != nil && (ev.Onprem == nil && ev.Azure == nil && len(ev.P2S) == 0) {
+			return err
+		}
+		if err != nil {
+			fmt.Fprintf(errw, "warning: %v\n", err)
+		}
+	case *bundle != "":
 		b, err := os.ReadFile(*bundle)
 		if err != nil {
 			return err
@@ -36,7 +52,7 @@ func diagnoseCmd(ctx context.Context, args []string, out, errw io.Writer) error 
 		if err := json.Unmarshal(b, &ev); err != nil {
 			return fmt.Errorf("%s: not an evidence bundle: %w", *bundle, err)
 		}
-	} else {
+	default:
 		l, err := lab.Attach(ctx, *id)
 		if err != nil {
 			return err

@@ -8,7 +8,10 @@ import (
 // Client-side signs of an untrusted certificate (seed 003): 0x80090326,
 // "certificate chain processed but terminated in a root certificate which
 // is not trusted", IKE_NO_CERT 13806.
-var sigUntrustedP2S = []string{"0x80090326", "certificate chain", "not trusted", "untrusted", "13806", "unknown ca"}
+// ("unknown ca" alone is not one: charon logs "received 1 cert requests for
+// an unknown ca" in every healthy exchange with a public-CA gateway.)
+var sigUntrustedP2S = []string{"0x80090326", "certificate chain", "not trusted", "untrusted", "13806",
+	"no issuer certificate found", "no trusted rsa public key"}
 
 // certificateUntrusted: a P2S client's certificate is valid in time but the
 // gateway cannot trust it (seed 000 §5.4 証明書 ①③, seed 003).

@@ -160,25 +160,48 @@ func (a *AzureAPI) Raw(ctx context.Context, method, path string) (string, error)
 }
 
 func (a *AzureAPI) do(ctx context.Context, method, u string, v any) error {
-	req, err := http.NewRequestWithContext(ctx, method, u, nil)
+	status, hdr, b, err := a.send(ctx, method, u)
 	if err != nil {
 		return err
+	}
+	// A long-running operation (ARM): poll its Location until it completes.
+	for status == http.StatusAccepted {
+		loc := hdr.Get("Location")
+		if loc == "" {
+			return fmt.Errorf("azure api %s: 202 without a Location header", u)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+		if status, hdr, b, err = a.send(ctx, http.MethodGet, loc); err != nil {
+			return err
+		}
+	}
+	if status/100 != 2 {
+		return fmt.Errorf("azure api %s %s: %d: %s", method, u, status, b)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("azure api %s: %w", u, err)
+	}
+	return nil
+}
+
+func (a *AzureAPI) send(ctx context.Context, method, u string) (int, http.Header, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, method, u, nil)
+	if err != nil {
+		return 0, nil, nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+BearerToken)
 	resp, err := a.hc.Do(req)
 	if err != nil {
-		return fmt.Errorf("azure api: %w", err)
+		return 0, nil, nil, fmt.Errorf("azure api: %w", err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
 	if err != nil {
-		return fmt.Errorf("azure api: %w", err)
+		return 0, nil, nil, fmt.Errorf("azure api: %w", err)
 	}
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("azure api %s %s: %s: %s", method, req.URL.Path, resp.Status, b)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("azure api %s: %w", req.URL.Path, err)
-	}
-	return nil
+	return resp.StatusCode, resp.Header, b, nil
 }

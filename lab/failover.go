@@ -89,7 +89,7 @@ func (l *Lab) failover(ctx context.Context, planned bool, switchTime time.Durati
 		_, _ = l.Exec(context.WithoutCancel(ctx), OnpremHost, "pkill", "-INT", "ping")
 		wg.Wait()
 	}
-	if err := sleepCtx(ctx, time.Second); err != nil {
+	if err := sleepCtx(ctx, 500*time.Millisecond); err != nil { // a few answers before the event
 		stopPing()
 		return r, err
 	}
@@ -138,7 +138,7 @@ func (l *Lab) failover(ctx context.Context, planned bool, switchTime time.Durati
 	}
 	r.Restored = time.Since(start)
 	// A few more answers to close the gap, then stop the probe.
-	_ = sleepCtx(ctx, 1500*time.Millisecond)
+	_ = sleepCtx(ctx, 600*time.Millisecond)
 	stopPing()
 	if pingErr != nil || !strings.Contains(pingOut, "bytes from") {
 		return r, fmt.Errorf("failover: the outage probe failed: %v: %q", pingErr, clipText(pingOut, 300))

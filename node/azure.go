@@ -219,7 +219,10 @@ func RunAzure(ctx context.Context, specPath string) error {
 	if err != nil {
 		return err
 	}
-	cp := azure.New(spec.Model, azure.WithInstance(spec.Instance))
+	rc := &reconfigurer{spec: spec}
+	cp := azure.New(spec.Model, azure.WithInstance(spec.Instance), azure.WithReconfigurer(rc))
+	// An instance without the public IP is the standby one.
+	cp.SetActive(hasAddr(spec.Model.Gateway.PublicIP))
 	cp.GatewayEvent("SetGatewayConfiguration", fmt.Sprintf("Gateway instance %s configured: %d connection(s)", spec.Instance, 1))
 
 	t := &tracker{cp: cp, log: log, local: gs.Conn.LocalAddr}
@@ -228,6 +231,7 @@ func RunAzure(ctx context.Context, specPath string) error {
 		return err
 	}
 	defer g.stop()
+	rc.g = g
 
 	mux := http.NewServeMux()
 	mux.Handle("/", cp.Handler())
@@ -456,6 +460,7 @@ func (c *instanceControl) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "maintenance":
 		c.t.cp.GatewayEvent("HostMaintenanceEvent", fmt.Sprintf("Host maintenance started on %s: %s", worker, a.Reason))
 	case "stop":
+		c.t.cp.SetActive(false)
 		c.t.mu.Lock()
 		c.t.stopReason = "Gateway instance " + c.instance + " stopped: " + a.Reason
 		c.t.mu.Unlock()
@@ -464,6 +469,7 @@ func (c *instanceControl) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.t.mu.Lock()
 		c.t.stopReason = ""
 		c.t.mu.Unlock()
+		c.t.cp.SetActive(true)
 		if err = c.g.routeWAN(ctx); err == nil {
 			c.t.cp.GatewayEvent("GatewayTenantPrimaryChanged", fmt.Sprintf("%s is now the primary instance: %s", worker, a.Reason))
 			err = c.g.initiate(ctx)
@@ -478,4 +484,18 @@ func (c *instanceControl) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c.t.log.Info("instance "+a.Action, "source", "node", "reason", a.Reason)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// hasAddr reports whether this host has the address on an interface.
+func hasAddr(a string) bool {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return false
+	}
+	for _, x := range addrs {
+		if p, ok := x.(*net.IPNet); ok && p.IP.String() == a {
+			return true
+		}
+	}
+	return false
 }

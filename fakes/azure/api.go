@@ -2,9 +2,12 @@ package azure
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -16,25 +19,72 @@ import (
 // /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network/:
 //
 //	GET  virtualNetworkGateways/{name}
-//	POST virtualNetworkGateways/{name}/getBgpPeerStatus[?peer=IP]
-//	POST virtualNetworkGateways/{name}/getLearnedRoutes
-//	POST virtualNetworkGateways/{name}/getAdvertisedRoutes[?peer=IP]
+//	PUT  virtualNetworkGateways/{name}
+//	POST virtualNetworkGateways/{name}/getBgpPeerStatus[?peer=IP]        LRO
+//	POST virtualNetworkGateways/{name}/getLearnedRoutes                  LRO
+//	POST virtualNetworkGateways/{name}/getAdvertisedRoutes[?peer=IP]     LRO
+//	POST virtualNetworkGateways/{name}/reset[?gatewayVip=IP]             LRO
+//	GET  virtualNetworkGateways/{name}/providers/Microsoft.Insights/metrics
 //	GET  localNetworkGateways/{name}
+//	PUT  localNetworkGateways/{name}
 //	GET  connections/{name}
+//	PUT  connections/{name}
 //	GET  connections/{name}/sharedkey
+//	PUT  connections/{name}/sharedkey
+//	POST connections/{name}/sharedkey/reset                              LRO
+//	POST networkWatchers/{nw}/troubleshoot                               LRO
+//	POST networkWatchers/{nw}/queryTroubleshootResult                    LRO
+//	GET  networkWatchers/{nw}/troubleshoot/{operation}/files             (the lab's)
 //
-// ARM routes need a non-empty api-version query parameter. Paths and names
-// match case-insensitively, as in ARM. Azure returns the shared key from
-// the sharedkey route; the lab never discloses it and answers
-// {"value":"<redacted>"}. Actions answer 200 at once rather than through
-// an asynchronous operation.
+// and the operations' URLs under /subscriptions/{sub}/providers/Microsoft.Network/locations/{location}/:
 //
-// Two routes are the lab's own:
+//	GET operations/{operation}        {"status":"InProgress"|"Succeeded"|"Failed"}
+//	GET operationResults/{operation}  202 while running, then the final body
+//
+// ARM routes need an "Authorization: Bearer <token>" header (any non-empty
+// token: 401 AuthenticationFailed without one) and a non-empty api-version
+// query parameter. Paths and names match case-insensitively, as in ARM.
+//
+// Actions marked LRO are long-running operations, as ARM does them: 202
+// Accepted with Azure-AsyncOperation, Location and Retry-After headers,
+// absolute on the request's scheme and host. Reading BGP status and routes
+// and resetting the shared key finish at once; a reset lasts as long as
+// the [Reconfigurer]'s Reset, a troubleshoot run about a second. The
+// gateway remembers the latest 1000 operations.
+//
+// A PUT takes the JSON shape the GET returns and reads only the properties
+// the lab can change; an absent property keeps its value (the lab merges a
+// PUT rather than replacing the resource). Changeable: on the gateway
+// enableBgp, bgpSettings.asn, bgpSettings.bgpPeeringAddresses[].customBgpIpAddresses
+// and vpnClientConfiguration's root and revoked certificates; on the local
+// network gateway gatewayIpAddress, localNetworkAddressSpace.addressPrefixes,
+// bgpSettings.asn and bgpSettings.bgpPeeringAddress; on the connection
+// sharedKey (write-only), ipsecPolicies, enableBgp, dpdTimeoutSeconds and
+// usePolicyBasedTrafficSelectors, while connectionProtocol cannot change,
+// as in Azure. A change is validated with [Model.Validate] (400 with ARM's
+// error body, the first problem's code, every problem in details), applied
+// with the [Reconfigurer] (500 InternalServerError if that fails, the model
+// unchanged) and only then committed and logged in GatewayDiagnosticLog as
+// SetGatewayConfiguration or SetConnectionConfiguration. The answer is 200
+// with the resource and an Azure-AsyncOperation header that already reports
+// Succeeded. The lab serves one resource of each kind: a PUT on another
+// name is refused with 400 OperationNotAllowed, since it would create one;
+// a change while another is under way with 409 AnotherOperationInProgress.
+//
+// Azure returns the shared key from the sharedkey route; the lab never
+// discloses it and answers {"value":"<redacted>"}, and never echoes a key
+// it is given. A client that sends "<redacted>" back leaves the key alone.
+//
+// Network Watcher routes take the model's resource group or
+// NetworkWatcherRG and any watcher name; troubleshoot takes the gateway's
+// or the connection's ID as targetResourceId and ignores storageId and
+// storagePath: the log archive Azure would write to the storage account is
+// served by the files route as a zip file.
+//
+// Two routes are the lab's own and need no token:
 //
 //	GET /vpnlab/diagnostics[?category=C][&since=RFC3339] {"value":[LogRecord...]}
 //	GET /healthz                                          ok
-//
-// Any Authorization header, or none, is accepted.
 func (g *Gateway) Handler() http.Handler { return &api{g: g} }
 
 type api struct{ g *Gateway }
@@ -54,14 +104,38 @@ func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			a.diagnostics(w, r)
 		}
 	case strings.EqualFold(first(path), "subscriptions"):
-		a.arm(w, r, strings.Split(path, "/"))
+		if authorized(w, r) {
+			a.arm(w, r, strings.Split(path, "/"))
+		}
 	default:
 		writeError(w, http.StatusNotFound, "NotFound", fmt.Sprintf("No route matches %q.", r.URL.Path))
 	}
 }
 
+// authorized writes ARM's 401 unless r carries a bearer token. Any
+// non-empty token is accepted.
+func authorized(w http.ResponseWriter, r *http.Request) bool {
+	h := r.Header.Get("Authorization")
+	scheme, token, _ := strings.Cut(h, " ")
+	if strings.EqualFold(scheme, "Bearer") && strings.TrimSpace(token) != "" {
+		return true
+	}
+	problem, message := "missing 'Authorization' header", "The 'Authorization' header is missing."
+	if h != "" {
+		problem, message = "'Authorization' header in an invalid format", "The 'Authorization' header is provided in an invalid format."
+	}
+	w.Header().Set("WWW-Authenticate", `Bearer authorization_uri="https://login.microsoftonline.com/common", `+
+		`error="invalid_token", error_description="The authentication failed because of `+problem+`."`)
+	writeError(w, http.StatusUnauthorized, "AuthenticationFailed", "Authentication failed. "+message)
+	return false
+}
+
+// networkWatcherRG is the resource group Azure creates Network Watchers in.
+const networkWatcherRG = "NetworkWatcherRG"
+
 // arm serves seg, the path
-// subscriptions/{sub}/resourceGroups/{rg}/providers/{ns}/{kind}/{name}[/{action}].
+// subscriptions/{sub}/resourceGroups/{rg}/providers/{ns}/{kind}/{name}[/{action}...]
+// or subscriptions/{sub}/providers/Microsoft.Network/locations/{location}/{operations|operationResults}/{id}.
 func (a *api) arm(w http.ResponseWriter, r *http.Request, seg []string) {
 	if r.URL.Query().Get("api-version") == "" {
 		writeError(w, http.StatusBadRequest, "MissingApiVersionParameter",
@@ -74,48 +148,99 @@ func (a *api) arm(w http.ResponseWriter, r *http.Request, seg []string) {
 			fmt.Sprintf("The subscription '%s' could not be found.", at(seg, 1)))
 		return
 	}
-	if len(seg) < 4 || !strings.EqualFold(seg[2], "resourceGroups") || !strings.EqualFold(seg[3], m.ResourceGroup) {
+	if strings.EqualFold(at(seg, 2), "providers") {
+		a.subscriptionProvider(w, r, m, seg[3:])
+		return
+	}
+	provider := len(seg) >= 8 && strings.EqualFold(seg[4], "providers") && strings.EqualFold(seg[5], "Microsoft.Network")
+	watcher := provider && strings.EqualFold(seg[6], "networkWatchers")
+	if len(seg) < 4 || !strings.EqualFold(seg[2], "resourceGroups") ||
+		!(strings.EqualFold(seg[3], m.ResourceGroup) || watcher && strings.EqualFold(seg[3], networkWatcherRG)) {
 		writeError(w, http.StatusNotFound, "ResourceGroupNotFound",
 			fmt.Sprintf("Resource group '%s' could not be found.", at(seg, 3)))
 		return
 	}
-	if len(seg) < 8 || len(seg) > 9 || !strings.EqualFold(seg[4], "providers") || !strings.EqualFold(seg[5], "Microsoft.Network") {
+	if !provider {
 		notFound(w, m, strings.Join(seg[4:], "/"))
 		return
 	}
-	kind, name, action := seg[6], seg[7], at(seg, 8)
+	kind, name, rest := seg[6], seg[7], seg[8:]
+	if watcher {
+		a.networkWatcher(w, r, m, name, rest)
+		return
+	}
+	gateway := strings.EqualFold(kind, "virtualNetworkGateways") && strings.EqualFold(name, m.Gateway.Name)
+	if gateway && len(rest) == 3 && strings.EqualFold(rest[0], "providers") &&
+		strings.EqualFold(rest[1], "Microsoft.Insights") && strings.EqualFold(rest[2], "metrics") {
+		if allow(w, r, http.MethodGet) {
+			a.metrics(w, r, m)
+		}
+		return
+	}
+	action := strings.Join(rest, "/")
 	switch {
-	case strings.EqualFold(kind, "virtualNetworkGateways") && strings.EqualFold(name, m.Gateway.Name):
+	case gateway:
 		a.gateway(w, r, m, action)
 	case strings.EqualFold(kind, "localNetworkGateways") && strings.EqualFold(name, m.LocalGateway.Name) && action == "":
-		if allow(w, r, http.MethodGet) {
-			writeJSON(w, http.StatusOK, m.localGatewayResource())
-		}
+		a.localGateway(w, r, m)
 	case strings.EqualFold(kind, "connections") && strings.EqualFold(name, m.Connection.Name):
 		a.connection(w, r, m, action)
+	case r.Method == http.MethodPut && action == "" && knownKind(kind):
+		writeError(w, http.StatusBadRequest, "OperationNotAllowed", fmt.Sprintf(
+			"The lab serves one virtual network gateway (%s), one local network gateway (%s) and one connection (%s); "+
+				"creating %s/%s is not supported.", m.Gateway.Name, m.LocalGateway.Name, m.Connection.Name, kind, name))
 	default:
 		notFound(w, m, typeName(kind, name, action))
 	}
+}
+
+func knownKind(kind string) bool {
+	for _, k := range []string{"virtualNetworkGateways", "localNetworkGateways", "connections"} {
+		if strings.EqualFold(kind, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// subscriptionProvider serves seg, the path after subscriptions/{sub}/providers/.
+func (a *api) subscriptionProvider(w http.ResponseWriter, r *http.Request, m Model, seg []string) {
+	if len(seg) == 5 && strings.EqualFold(seg[0], "Microsoft.Network") && strings.EqualFold(seg[1], "locations") &&
+		strings.EqualFold(seg[2], m.Location) {
+		switch kind := strings.ToLower(seg[3]); kind {
+		case "operations", "operationresults":
+			a.serveOperation(w, r, m, kind, seg[4])
+			return
+		}
+	}
+	writeError(w, http.StatusNotFound, "NotFound", fmt.Sprintf("No route matches %q.", r.URL.Path))
 }
 
 func (a *api) gateway(w http.ResponseWriter, r *http.Request, m Model, action string) {
 	peer := r.URL.Query().Get("peer")
 	switch strings.ToLower(action) {
 	case "":
-		if allow(w, r, http.MethodGet) {
-			writeJSON(w, http.StatusOK, m.gatewayResource())
+		if !allow(w, r, http.MethodGet, http.MethodPut) {
+			return
 		}
+		if r.Method == http.MethodGet {
+			writeJSON(w, http.StatusOK, m.gatewayResource())
+			return
+		}
+		var p gatewayPut
+		a.put(w, r, m, m.Gateway.Name, &p, OperationSetGatewayConfiguration,
+			"virtual network gateway "+m.Gateway.Name, p.edit, func(m Model) any { return m.gatewayResource() })
 	case "getbgppeerstatus":
 		if allow(w, r, http.MethodPost) {
 			peers := a.g.BgpPeers()
 			if peer != "" {
 				peers = slices.DeleteFunc(peers, func(p BgpPeerStatus) bool { return p.Neighbor != peer })
 			}
-			writeJSON(w, http.StatusOK, list(peers))
+			a.finished(w, r, m, list(peers))
 		}
 	case "getlearnedroutes":
 		if allow(w, r, http.MethodPost) {
-			writeJSON(w, http.StatusOK, list(a.g.LearnedRoutes()))
+			a.finished(w, r, m, list(a.g.LearnedRoutes()))
 		}
 	case "getadvertisedroutes":
 		if allow(w, r, http.MethodPost) {
@@ -123,7 +248,11 @@ func (a *api) gateway(w http.ResponseWriter, r *http.Request, m Model, action st
 			if peer != "" && !a.knownPeer(peer) {
 				routes = nil
 			}
-			writeJSON(w, http.StatusOK, list(routes))
+			a.finished(w, r, m, list(routes))
+		}
+	case "reset":
+		if allow(w, r, http.MethodPost) {
+			a.reset(w, r, m)
 		}
 	default:
 		notFound(w, m, typeName("virtualNetworkGateways", m.Gateway.Name, action))
@@ -136,20 +265,220 @@ func (a *api) knownPeer(ip string) bool {
 	return slices.ContainsFunc(a.g.BgpPeers(), func(p BgpPeerStatus) bool { return p.Neighbor == ip })
 }
 
+func (a *api) localGateway(w http.ResponseWriter, r *http.Request, m Model) {
+	if !allow(w, r, http.MethodGet, http.MethodPut) {
+		return
+	}
+	if r.Method == http.MethodGet {
+		writeJSON(w, http.StatusOK, m.localGatewayResource())
+		return
+	}
+	var p localGatewayPut
+	a.put(w, r, m, m.LocalGateway.Name, &p, OperationSetConnectionConfiguration,
+		"local network gateway "+m.LocalGateway.Name, p.edit, func(m Model) any { return m.localGatewayResource() })
+}
+
+type sharedKeyBody struct {
+	Value string `json:"value"`
+}
+
+type resetSharedKeyBody struct {
+	KeyLength int `json:"keyLength"`
+}
+
 func (a *api) connection(w http.ResponseWriter, r *http.Request, m Model, action string) {
+	what := "connection " + m.Connection.Name
 	switch strings.ToLower(action) {
 	case "":
-		if allow(w, r, http.MethodGet) {
+		if !allow(w, r, http.MethodGet, http.MethodPut) {
+			return
+		}
+		if r.Method == http.MethodGet {
 			writeJSON(w, http.StatusOK, m.connectionResource(a.g.Status()))
+			return
 		}
+		var p connectionPut
+		a.put(w, r, m, m.Connection.Name, &p, OperationSetConnectionConfiguration, what, p.edit,
+			func(m Model) any { return m.connectionResource(a.g.Status()) })
 	case "sharedkey":
-		if allow(w, r, http.MethodGet) {
-			writeJSON(w, http.StatusOK, struct {
-				Value string `json:"value"`
-			}{redacted})
+		if !allow(w, r, http.MethodGet, http.MethodPut) {
+			return
 		}
+		if r.Method == http.MethodGet {
+			writeJSON(w, http.StatusOK, sharedKeyBody{redacted})
+			return
+		}
+		var body sharedKeyBody
+		if !a.readJSON(w, r, &body) {
+			return
+		}
+		m, err := a.g.change(r.Context(), OperationSetConnectionConfiguration, what, setSharedKey(body.Value))
+		if err != nil {
+			a.changeFailed(w, err)
+			return
+		}
+		a.done(w, r, m, http.StatusOK, sharedKeyBody{redacted})
+	case "sharedkey/reset":
+		if !allow(w, r, http.MethodPost) {
+			return
+		}
+		var body resetSharedKeyBody
+		if !a.readJSON(w, r, &body) {
+			return
+		}
+		m, err := a.g.change(r.Context(), OperationSetConnectionConfiguration, what, resetSharedKey(body.KeyLength))
+		if err != nil {
+			a.changeFailed(w, err)
+			return
+		}
+		a.finished(w, r, m, body)
 	default:
 		notFound(w, m, typeName("connections", m.Connection.Name, action))
+	}
+}
+
+// put serves a PUT of resource name: it reads {"location":...,"properties":{...}}
+// into props, runs the change e and answers with respond's body.
+func (a *api) put(w http.ResponseWriter, r *http.Request, m Model, name string, props any, op, what string,
+	e edit, respond func(Model) any) {
+	var body struct {
+		Location   string          `json:"location"`
+		Properties json.RawMessage `json:"properties"`
+	}
+	if !a.readJSON(w, r, &body) {
+		return
+	}
+	if body.Location != "" && normalizeLocation(body.Location) != normalizeLocation(m.Location) {
+		writeError(w, http.StatusBadRequest, "InvalidResourceLocation", fmt.Sprintf(
+			"The resource '%s' already exists in location '%s' in resource group '%s'. "+
+				"A resource with the same name cannot be created in location '%s'. Please select a new resource name.",
+			name, m.Location, m.ResourceGroup, body.Location))
+		return
+	}
+	if len(body.Properties) > 0 && string(body.Properties) != "null" {
+		if err := json.Unmarshal(body.Properties, props); err != nil {
+			a.badContent(w, err)
+			return
+		}
+	}
+	m, err := a.g.change(r.Context(), op, what, e)
+	if err != nil {
+		a.changeFailed(w, err)
+		return
+	}
+	a.done(w, r, m, http.StatusOK, respond(m))
+}
+
+// normalizeLocation maps "Japan East" and "japaneast" to the same name.
+func normalizeLocation(s string) string {
+	return strings.ToLower(strings.ReplaceAll(s, " ", ""))
+}
+
+// done answers a synchronous change that ARM runs as a long-running
+// operation: status with body, and an Azure-AsyncOperation URL that
+// already reports Succeeded.
+func (a *api) done(w http.ResponseWriter, r *http.Request, m Model, status int, body any) {
+	now := a.g.clock()
+	id := a.g.ops.start(now)
+	a.g.ops.succeed(id, now, body, nil)
+	async, _ := operationURLs(r, m, id)
+	w.Header().Set("Azure-AsyncOperation", async)
+	writeJSON(w, status, body)
+}
+
+// finished answers a long-running action that finished at once: 202 and
+// the operation's URLs, the Location URL serving result.
+func (a *api) finished(w http.ResponseWriter, r *http.Request, m Model, result any) {
+	now := a.g.clock()
+	id := a.g.ops.start(now)
+	a.g.ops.succeed(id, now, result, nil)
+	accepted(w, r, m, id)
+}
+
+// resetTimeout bounds a gateway reset.
+const resetTimeout = 10 * time.Minute
+
+// reset reboots the gateway instance through the Reconfigurer, in the
+// background; the operation succeeds when Reset returns nil.
+func (a *api) reset(w http.ResponseWriter, r *http.Request, m Model) {
+	vip := r.URL.Query().Get("gatewayVip")
+	if err := gatewayVip(m, vip); err != nil {
+		a.changeFailed(w, err)
+		return
+	}
+	g := a.g
+	if !g.cfg.TryLock() {
+		a.changeFailed(w, errBusy)
+		return
+	}
+	id := g.ops.start(g.clock())
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), resetTimeout)
+	go func() {
+		defer cancel()
+		err := g.reconf.Reset(ctx)
+		g.cfg.Unlock()
+		g.mu.Lock()
+		rec := LogRecord{
+			Category:        CategoryGateway,
+			OperationName:   OperationResetGateway,
+			Level:           LevelInformational,
+			Message:         fmt.Sprintf("Reset of virtual network gateway %s instance %s completed", m.Gateway.Name, g.instance),
+			OperationStatus: "Success",
+		}
+		if err != nil {
+			rec.Level, rec.OperationStatus = LevelError, "Failure"
+			rec.Message = fmt.Sprintf("Reset of virtual network gateway %s instance %s failed: %v", m.Gateway.Name, g.instance, err)
+		}
+		g.logLocked(rec)
+		end, model, keys := g.now().UTC(), g.model.clone(), slices.Clone(g.keys)
+		g.mu.Unlock()
+		if err != nil {
+			g.ops.fail(id, end, http.StatusInternalServerError, "InternalServerError",
+				"The gateway reset failed: "+redactKeys(err.Error(), keys))
+			return
+		}
+		g.ops.succeed(id, end, model.gatewayResource(), nil)
+	}()
+	accepted(w, r, m, id)
+}
+
+// readJSON decodes the request body into v, or writes ARM's 400.
+func (a *api) readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	if err := json.NewDecoder(io.LimitReader(r.Body, maxRequestBody)).Decode(v); err != nil {
+		a.badContent(w, err)
+		return false
+	}
+	return true
+}
+
+const maxRequestBody = 1 << 20
+
+func (a *api) badContent(w http.ResponseWriter, err error) {
+	writeError(w, http.StatusBadRequest, "InvalidRequestContent", fmt.Sprintf(
+		"The request content was invalid and could not be deserialized: '%s'.", a.g.redact(err.Error())))
+}
+
+// changeFailed maps an error of Gateway.change onto ARM's answer.
+func (a *api) changeFailed(w http.ResponseWriter, err error) {
+	var (
+		verrs validationErrors
+		aerr  *applyError
+	)
+	switch {
+	case errors.As(err, &verrs):
+		body := armError{Code: verrs[0].Code, Message: verrs[0].Message, Target: verrs[0].Field}
+		for _, v := range verrs {
+			body.Details = append(body.Details, armError{Code: v.Code, Message: v.Message, Target: v.Field})
+		}
+		writeJSON(w, http.StatusBadRequest, armErrorBody{body})
+	case errors.Is(err, errBusy):
+		writeError(w, http.StatusConflict, "AnotherOperationInProgress",
+			"Another operation on this or dependent resource is in progress. Retry the request after that operation finishes.")
+	case errors.As(err, &aerr):
+		writeError(w, http.StatusInternalServerError, "InternalServerError",
+			"An error occurred while applying the configuration: "+aerr.message)
+	default:
+		writeError(w, http.StatusInternalServerError, "InternalServerError", a.g.redact(err.Error()))
 	}
 }
 
@@ -182,12 +511,12 @@ func list[T any](items []T) any {
 	}{nonNil(items)}
 }
 
-// allow writes a 405 unless r uses method.
-func allow(w http.ResponseWriter, r *http.Request, method string) bool {
-	if r.Method == method {
+// allow writes a 405 unless r uses one of methods.
+func allow(w http.ResponseWriter, r *http.Request, methods ...string) bool {
+	if slices.Contains(methods, r.Method) {
 		return true
 	}
-	w.Header().Set("Allow", method)
+	w.Header().Set("Allow", strings.Join(methods, ", "))
 	writeError(w, http.StatusMethodNotAllowed, "MethodNotAllowed",
 		fmt.Sprintf("The requested resource does not support http method '%s'.", r.Method))
 	return false
@@ -220,15 +549,22 @@ func at(seg []string, i int) string {
 	return ""
 }
 
+// armError is ARM's error: code, message and, for a validation error, the
+// offending property and every problem found.
+type armError struct {
+	Code    string     `json:"code"`
+	Message string     `json:"message"`
+	Target  string     `json:"target,omitempty"`
+	Details []armError `json:"details,omitempty"`
+}
+
+type armErrorBody struct {
+	Error armError `json:"error"`
+}
+
 // writeError writes an ARM error body: {"error":{"code":...,"message":...}}.
 func writeError(w http.ResponseWriter, status int, code, message string) {
-	type body struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	}
-	writeJSON(w, status, struct {
-		Error body `json:"error"`
-	}{body{code, message}})
+	writeJSON(w, status, armErrorBody{armError{Code: code, Message: message}})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -1,6 +1,7 @@
 package azure_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -39,11 +40,33 @@ func call(t *testing.T, g *azure.Gateway, method, path string) response {
 	t.Helper()
 	srv := httptest.NewServer(g.Handler())
 	defer srv.Close()
-	req, err := http.NewRequest(method, srv.URL+path, nil)
+	return send(t, srv, method, srv.URL+path, nil)
+}
+
+// send performs one request with a bearer token; body, unless nil, is
+// sent as is if it is a string, else marshalled to JSON.
+func send(t *testing.T, srv *httptest.Server, method, url string, body any) response {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, url, rd)
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Authorization", "Bearer anything")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -54,6 +77,46 @@ func call(t *testing.T, g *azure.Gateway, method, path string) response {
 		t.Fatal(err)
 	}
 	return response{resp.StatusCode, resp.Header, string(b)}
+}
+
+// lro starts a long-running action with POST and follows it the way the
+// Azure SDK does: 202, then the Azure-AsyncOperation URL until a terminal
+// status, then the Location URL. It returns the final response.
+func lro(t *testing.T, g *azure.Gateway, path string, body any) response {
+	t.Helper()
+	srv := httptest.NewServer(g.Handler())
+	defer srv.Close()
+	return follow(t, srv, send(t, srv, http.MethodPost, srv.URL+path, body))
+}
+
+func follow(t *testing.T, srv *httptest.Server, r response) response {
+	t.Helper()
+	if r.status != http.StatusAccepted {
+		t.Fatalf("status %d, want 202; body %s", r.status, r.body)
+	}
+	async, location := r.header.Get("Azure-AsyncOperation"), r.header.Get("Location")
+	if !strings.HasPrefix(async, srv.URL+"/") || !strings.HasPrefix(location, srv.URL+"/") {
+		t.Fatalf("polling URLs %q, %q are not absolute on %s", async, location, srv.URL)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st := send(t, srv, http.MethodGet, async, nil)
+		if st.status != http.StatusOK {
+			t.Fatalf("GET Azure-AsyncOperation: status %d, body %s", st.status, st.body)
+		}
+		status, _ := st.obj(t)["status"].(string)
+		if status != "InProgress" {
+			if status != "Succeeded" {
+				t.Fatalf("operation status %q: %s", status, st.body)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("operation still in progress after 10 s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return send(t, srv, http.MethodGet, location, nil)
 }
 
 // get walks a decoded JSON value along keys (object keys or list indexes).
@@ -262,7 +325,7 @@ func TestGetBgpPeerStatus(t *testing.T) {
 		{version + "&peer=192.0.2.1", nil},
 	}
 	for _, tt := range tests {
-		r := call(t, g, http.MethodPost, base+"virtualNetworkGateways/vpnlab-vng/getBgpPeerStatus"+tt.query)
+		r := lro(t, g, base+"virtualNetworkGateways/vpnlab-vng/getBgpPeerStatus"+tt.query, nil)
 		if r.status != http.StatusOK {
 			t.Fatalf("%s: status %d, body %s", tt.query, r.status, r.body)
 		}
@@ -279,7 +342,7 @@ func TestGetBgpPeerStatus(t *testing.T) {
 			t.Errorf("%s: neighbors %v, want %v", tt.query, got, tt.neighbors)
 		}
 	}
-	r := call(t, g, http.MethodPost, base+"virtualNetworkGateways/vpnlab-vng/getBgpPeerStatus"+version+"&peer=169.254.21.2")
+	r := lro(t, g, base+"virtualNetworkGateways/vpnlab-vng/getBgpPeerStatus"+version+"&peer=169.254.21.2", nil)
 	p := get(t, r.obj(t), "value", 0)
 	wantValue(t, "state", get(t, p, "state"), "Connected")
 	wantValue(t, "asn", get(t, p, "asn"), float64(65020))
@@ -305,7 +368,7 @@ func TestGetRoutes(t *testing.T) {
 		{"getAdvertisedRoutes", version + "&peer=192.0.2.1", nil},
 	}
 	for _, tt := range tests {
-		r := call(t, g, http.MethodPost, base+"virtualNetworkGateways/vpnlab-vng/"+tt.action+tt.query)
+		r := lro(t, g, base+"virtualNetworkGateways/vpnlab-vng/"+tt.action+tt.query, nil)
 		if r.status != http.StatusOK {
 			t.Fatalf("%s%s: status %d, body %s", tt.action, tt.query, r.status, r.body)
 		}
@@ -321,7 +384,7 @@ func TestGetRoutes(t *testing.T) {
 			t.Errorf("%s%s: networks %v, want %v", tt.action, tt.query, got, tt.networks)
 		}
 	}
-	r := call(t, g, http.MethodPost, base+"virtualNetworkGateways/vpnlab-vng/getLearnedRoutes"+version)
+	r := lro(t, g, base+"virtualNetworkGateways/vpnlab-vng/getLearnedRoutes"+version, nil)
 	route := get(t, r.obj(t), "value", 0)
 	wantValue(t, "origin", get(t, route, "origin"), "EBgp")
 	wantValue(t, "weight", get(t, route, "weight"), float64(32768))
@@ -389,12 +452,17 @@ func TestErrors(t *testing.T) {
 		{"unknown connection", "GET", base + "connections/other" + version, 404, "ResourceNotFound"},
 		{"unknown connection key", "GET", base + "connections/other/sharedkey" + version, 404, "ResourceNotFound"},
 		{"unknown type", "GET", base + "virtualNetworks/vpnlab-vnet" + version, 404, "ResourceNotFound"},
-		{"unknown action", "POST", base + "virtualNetworkGateways/vpnlab-vng/reset" + version, 404, "ResourceNotFound"},
+		{"unknown action", "POST", base + "virtualNetworkGateways/vpnlab-vng/nope" + version, 404, "ResourceNotFound"},
+		{"unknown connection action", "POST", base + "connections/onprem-conn/sharedkey/nope" + version, 404, "ResourceNotFound"},
 		{"unknown provider", "GET", strings.Replace(base, "Microsoft.Network", "Microsoft.Compute", 1) + "virtualMachines/vm" + version, 404, "ResourceNotFound"},
 		{"unknown resource group", "GET", strings.Replace(base, "vpnlab-rg", "other-rg", 1) + "connections/onprem-conn" + version, 404, "ResourceGroupNotFound"},
 		{"unknown subscription", "GET", strings.Replace(base, "00000000-0000-0000-0000-000000000000", "11111111-1111-1111-1111-111111111111", 1) + "connections/onprem-conn" + version, 404, "SubscriptionNotFound"},
 		{"GET on action", "GET", base + "virtualNetworkGateways/vpnlab-vng/getBgpPeerStatus" + version, 405, "MethodNotAllowed"},
-		{"PUT on gateway", "PUT", base + "virtualNetworkGateways/vpnlab-vng" + version, 405, "MethodNotAllowed"},
+		{"DELETE on gateway", "DELETE", base + "virtualNetworkGateways/vpnlab-vng" + version, 405, "MethodNotAllowed"},
+		{"GET on reset", "GET", base + "virtualNetworkGateways/vpnlab-vng/reset" + version, 405, "MethodNotAllowed"},
+		{"POST on sharedkey", "POST", base + "connections/onprem-conn/sharedkey" + version, 405, "MethodNotAllowed"},
+		{"unknown operation", "GET", "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Network/locations/japaneast/operations/nope" + version, 404, "NotFound"},
+		{"operation in another location", "GET", "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Network/locations/westus/operations/nope" + version, 404, "NotFound"},
 		{"bad since", "GET", "/vpnlab/diagnostics?since=yesterday", 400, "InvalidParameter"},
 		{"unknown category", "GET", "/vpnlab/diagnostics?category=Nope", 400, "InvalidParameter"},
 		{"unknown route", "GET", "/nope", 404, "NotFound"},
@@ -421,7 +489,7 @@ func TestErrors(t *testing.T) {
 func TestPathsAreCaseInsensitive(t *testing.T) {
 	g, _ := newGateway(t)
 	path := "/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000000/resourcegroups/VPNLAB-RG/providers/microsoft.network/virtualnetworkgateways/VPNLAB-VNG/getbgppeerstatus" + version
-	if r := call(t, g, http.MethodPost, path); r.status != http.StatusOK {
+	if r := lro(t, g, path, nil); r.status != http.StatusOK {
 		t.Errorf("status %d, body %s", r.status, r.body)
 	}
 }
@@ -441,7 +509,7 @@ func TestResponseHeaders(t *testing.T) {
 	paths := []struct{ method, path string }{
 		{"GET", base + "virtualNetworkGateways/vpnlab-vng" + version},
 		{"GET", base + "connections/onprem-conn" + version},
-		{"POST", base + "virtualNetworkGateways/vpnlab-vng/getLearnedRoutes" + version},
+		{"GET", base + "localNetworkGateways/onprem-lng" + version},
 		{"GET", base + "connections/onprem-conn"},
 		{"GET", base + "connections/nope" + version},
 		{"GET", "/vpnlab/diagnostics"},
@@ -483,7 +551,12 @@ func TestSharedKeyNeverServed(t *testing.T) {
 		{"GET", "/vpnlab/diagnostics"},
 	}
 	for _, p := range paths {
-		r := call(t, g, p.method, p.path)
+		var r response
+		if p.method == http.MethodPost {
+			r = lro(t, g, p.path, nil)
+		} else {
+			r = call(t, g, p.method, p.path)
+		}
 		if r.status != http.StatusOK {
 			t.Errorf("%s %s: status %d", p.method, p.path, r.status)
 		}
@@ -533,15 +606,12 @@ func TestConcurrentUse(t *testing.T) {
 			if strings.Contains(p, "getBgpPeerStatus") {
 				method = http.MethodPost
 			}
-			req, _ := http.NewRequest(method, srv.URL+p, nil)
-			resp, err := srv.Client().Do(req)
-			if err != nil {
-				t.Fatal(err)
+			want := http.StatusOK
+			if method == http.MethodPost {
+				want = http.StatusAccepted
 			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				t.Errorf("%s: status %d", p, resp.StatusCode)
+			if r := send(t, srv, method, srv.URL+p, nil); r.status != want {
+				t.Errorf("%s: status %d, want %d", p, r.status, want)
 			}
 		}
 	}

@@ -103,6 +103,10 @@ func (g *Gateway) SetBgpPeer(p BgpPeerStatus) {
 func (g *Gateway) BgpPeers() []BgpPeerStatus {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	return g.bgpPeersLocked()
+}
+
+func (g *Gateway) bgpPeersLocked() []BgpPeerStatus {
 	peers := make([]BgpPeerStatus, 0, len(g.peers)+1)
 	for _, p := range g.peers {
 		peers = append(peers, p)

@@ -9,11 +9,19 @@
 // speaker events into calls such as [Gateway.TunnelConnected],
 // [Gateway.IKELog] and [Gateway.SetBgpPeer].
 //
+// A change made through the API (a PUT of a resource, a new shared key, a
+// gateway reset) is validated as Azure would, then made real by a
+// [Reconfigurer] the daemon supplies, and only then committed. Actions
+// Azure runs as long-running operations answer 202 Accepted with the
+// Azure-AsyncOperation and Location URLs ARM clients poll, so that the
+// Azure SDK for Go (armnetwork) works against the handler unchanged.
+//
 // Azure facts honoured here (enum values, property names, log categories,
 // operation names, status values) come from the Azure VPN Gateway
 // documentation and the REST specifications.
 //
 // The lab never discloses the connection's shared key: it is not
-// serialised, the sharedkey endpoint answers "<redacted>", and any log
-// message that contains it is redacted before it is stored.
+// serialised, the sharedkey endpoint answers "<redacted>", and every key
+// the connection has had is redacted from log records, error messages and
+// troubleshoot archives, including records written before the key was set.
 package azure

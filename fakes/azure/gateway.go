@@ -1,8 +1,10 @@
 package azure
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -12,25 +14,43 @@ import (
 // traffic counters, BGP peers and routes, and the diagnostic log. A daemon
 // feeds it events; its methods are safe for concurrent use.
 type Gateway struct {
-	model    Model // immutable after New
-	now      func() time.Time
-	instance string // "IN_0"
+	now      func() time.Time // called with mu held only
+	instance string           // "IN_0"
+	reconf   Reconfigurer
+	ops      *operations
 
-	mu          sync.Mutex
-	status      string // connection status
-	up          bool   // a TunnelConnected record is the latest tunnel record
-	remoteIP    string
-	established time.Time
-	traffic     traffic
-	mmsa, qmsa  int
-	peers       map[string]BgpPeerStatus // by neighbor
-	learned     []GatewayRoute
-	advertised  []GatewayRoute
-	logs        *ring
+	// cfg serialises changes to the model (PUTs, shared key, reset); it is
+	// taken with TryLock so that a concurrent change fails like ARM's
+	// AnotherOperationInProgress instead of queueing.
+	cfg sync.Mutex
+
+	mu              sync.Mutex
+	model           Model    // replaced whole by a committed change
+	keys            []string // the shared keys the model has had, longest first
+	keyHistory      []string // the same, oldest first
+	active          bool     // false on a standby instance
+	p2s             int      // point-to-site connections
+	drops           drops
+	troubleshooting bool                          // a troubleshoot run is under way
+	troubleshoots   map[string]troubleshootResult // latest result by lower-case target ID
+	status          string                        // connection status
+	up              bool                          // a TunnelConnected record is the latest tunnel record
+	remoteIP        string
+	established     time.Time
+	traffic         traffic
+	mmsa, qmsa      int
+	peers           map[string]BgpPeerStatus // by neighbor
+	learned         []GatewayRoute
+	advertised      []GatewayRoute
+	logs            *ring
 }
 
 type traffic struct {
 	ingressBytes, egressBytes, ingressPackets, egressPackets uint64
+}
+
+type drops struct {
+	ingress, egress, ingressTSMismatch, egressTSMismatch uint64
 }
 
 // Option configures a Gateway.
@@ -69,21 +89,84 @@ const instancePrefix = "GatewayTenantWorker_"
 // an empty log. The model is not validated; see [Model.Validate].
 func New(m Model, opts ...Option) *Gateway {
 	g := &Gateway{
-		model:    m.clone(),
-		now:      time.Now,
-		instance: "IN_0",
-		status:   StatusUnknown,
-		peers:    map[string]BgpPeerStatus{},
-		logs:     newRing(maxLogRecords),
+		model:         m.clone(),
+		now:           time.Now,
+		instance:      "IN_0",
+		reconf:        nopReconfigurer{},
+		ops:           newOperations(maxOperations),
+		active:        true,
+		troubleshoots: map[string]troubleshootResult{},
+		status:        StatusUnknown,
+		peers:         map[string]BgpPeerStatus{},
+		logs:          newRing(maxLogRecords),
 	}
+	g.rememberKeyLocked(m.Connection.SharedKey)
 	for _, o := range opts {
 		o.apply(g)
 	}
 	return g
 }
 
-// Model returns a copy of the gateway's model.
-func (g *Gateway) Model() Model { return g.model.clone() }
+// Model returns a copy of the gateway's model, as last changed through the
+// API.
+func (g *Gateway) Model() Model {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.model.clone()
+}
+
+// clock reads the gateway's clock. g.mu must not be held.
+func (g *Gateway) clock() time.Time {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.now().UTC()
+}
+
+// rememberKeyLocked adds key to the keys that are redacted wherever they
+// would be disclosed; old keys stay redacted after a change. g.mu must be held.
+// The gateway remembers the latest maxKeys keys.
+func (g *Gateway) rememberKeyLocked(key string) {
+	if key == "" {
+		return
+	}
+	g.keyHistory = append(slices.DeleteFunc(g.keyHistory, func(k string) bool { return k == key }), key)
+	if len(g.keyHistory) > maxKeys {
+		g.keyHistory = g.keyHistory[len(g.keyHistory)-maxKeys:]
+	}
+	// Longest first, so that a key containing another is replaced whole.
+	// A new slice: callers may hold the old one.
+	g.keys = slices.Clone(g.keyHistory)
+	slices.SortStableFunc(g.keys, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
+}
+
+const maxKeys = 32
+
+// SetActive sets whether this instance is the active one (the default) or
+// the standby of an active-standby pair. A standby instance answers Network
+// Watcher troubleshoot with PlatformInActive.
+func (g *Gateway) SetActive(active bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.active = active
+}
+
+// SetP2SConnections sets the number of connected point-to-site clients
+// (metric P2SConnectionCount).
+func (g *Gateway) SetP2SConnections(n int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.p2s = max(n, 0)
+}
+
+// SetPacketDrops sets the tunnel's dropped-packet counters: all drops
+// (metrics TunnelIngressPacketDropCount, TunnelEgressPacketDropCount) and
+// those dropped for a traffic-selector mismatch
+// (TunnelIngressPacketDropTSMismatch, TunnelEgressPacketDropTSMismatch).
+func (g *Gateway) SetPacketDrops(ingress, egress, ingressTSMismatch, egressTSMismatch uint64) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.drops = drops{ingress, egress, ingressTSMismatch, egressTSMismatch}
+}
 
 // Instance returns the instance this gateway plays, e.g. "IN_0".
 func (g *Gateway) Instance() string { return g.instance }
@@ -164,11 +247,11 @@ func (g *Gateway) SetSACounts(mmsa, qmsa int) {
 // public IP. The message reads
 // "Remote <remoteIP>:500: Local <localIP>:500: [<direction>] <message>".
 func (g *Gateway) IKELog(level, remoteIP, localIP, direction, message string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	if localIP == "" {
 		localIP = g.model.Gateway.PublicIP
 	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
 	g.logLocked(LogRecord{
 		Category:      CategoryIKE,
 		OperationName: OperationIKELogEvent,
@@ -206,14 +289,31 @@ func (g *Gateway) P2SEvent(level, message string) {
 
 // Logs returns the stored records of a category ("" for all) whose time is
 // not before since, oldest first. The gateway keeps the latest 10,000.
+// Every shared key the connection has had is redacted, including one set
+// after a record was written.
 func (g *Gateway) Logs(category string, since time.Time) []LogRecord {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.logs.filter(category, since)
+	return g.logsLocked(category, since)
+}
+
+func (g *Gateway) logsLocked(category string, since time.Time) []LogRecord {
+	recs := g.logs.filter(category, since)
+	for i := range recs {
+		recs[i].redact(g.keys...)
+	}
+	return recs
+}
+
+// redact replaces every shared key the connection has had in s.
+func (g *Gateway) redact(s string) string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return redactKeys(s, g.keys)
 }
 
 // logLocked stamps rec with the gateway's identity and, unless set, the
-// time; redacts the shared key and stores it. g.mu must be held.
+// time; redacts the shared keys and stores it. g.mu must be held.
 func (g *Gateway) logLocked(rec LogRecord) {
 	m := g.model
 	if rec.TimeGenerated.IsZero() {
@@ -226,6 +326,6 @@ func (g *Gateway) logLocked(rec LogRecord) {
 	rec.ResourceProvider = "MICROSOFT.NETWORK"
 	rec.ResourceType = "VIRTUALNETWORKGATEWAYS"
 	rec.Instance = instancePrefix + g.instance
-	rec.redact(m.Connection.SharedKey)
+	rec.redact(g.keys...)
 	g.logs.add(rec)
 }

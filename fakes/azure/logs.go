@@ -27,15 +27,22 @@ const (
 	LevelError         = "Error"
 )
 
-// Operation names written by [Gateway].
+// Operation names written by [Gateway]. GatewayDiagnosticLog names are
+// Azure's, except OperationResetGateway: Azure's list of gateway log
+// operations has none for a reset, so the lab names its own.
 const (
-	OperationP2SLogEvent          = "P2SLogEvent"
-	OperationTunnelConnected      = "TunnelConnected"
-	OperationTunnelDisconnected   = "TunnelDisconnected"
-	OperationBgpConnectedEvent    = "BgpConnectedEvent"
-	OperationBgpDisconnectedEvent = "BgpDisconnectedEvent"
-	OperationBgpRouteUpdate       = "BgpRouteUpdate"
-	OperationIKELogEvent          = "IKELogEvent"
+	OperationSetGatewayConfiguration     = "SetGatewayConfiguration"
+	OperationSetConnectionConfiguration  = "SetConnectionConfiguration"
+	OperationHostMaintenanceEvent        = "HostMaintenanceEvent"
+	OperationGatewayTenantPrimaryChanged = "GatewayTenantPrimaryChanged"
+	OperationResetGateway                = "ResetGateway"
+	OperationP2SLogEvent                 = "P2SLogEvent"
+	OperationTunnelConnected             = "TunnelConnected"
+	OperationTunnelDisconnected          = "TunnelDisconnected"
+	OperationBgpConnectedEvent           = "BgpConnectedEvent"
+	OperationBgpDisconnectedEvent        = "BgpDisconnectedEvent"
+	OperationBgpRouteUpdate              = "BgpRouteUpdate"
+	OperationIKELogEvent                 = "IKELogEvent"
 )
 
 // maxLogRecords bounds the records a Gateway keeps; older ones are dropped.
@@ -65,14 +72,21 @@ type LogRecord struct {
 	OperationStatus   string    `json:"operationStatus_s,omitempty"`
 }
 
-// redact replaces key in every free-text column of r.
-func (r *LogRecord) redact(key string) {
-	if key == "" {
-		return
-	}
+// redact replaces the keys in every free-text column of r.
+func (r *LogRecord) redact(keys ...string) {
 	for _, s := range []*string{&r.OperationName, &r.Message, &r.Status, &r.RemoteIP, &r.StateChangeReason, &r.OperationStatus} {
-		*s = strings.ReplaceAll(*s, key, redacted)
+		*s = redactKeys(*s, keys)
 	}
+}
+
+// redactKeys replaces each non-empty key in s, in the order given.
+func redactKeys(s string, keys []string) string {
+	for _, k := range keys {
+		if k != "" {
+			s = strings.ReplaceAll(s, k, redacted)
+		}
+	}
+	return s
 }
 
 // ikeMessage formats an IKEDiagnosticLog message the way Azure does:

@@ -31,6 +31,10 @@ const (
 	CodeInvalidIPAddress          = "InvalidIPAddress"
 	CodeInvalidAddressPrefix      = "InvalidAddressPrefix"
 	CodeInvalidParameter          = "InvalidParameter"
+	// CodeConnectionProtocolCannotChange refuses a change of a connection's
+	// connectionProtocol, which Azure fixes at creation. Azure's own code
+	// for this refusal is not documented; this one is the lab's.
+	CodeConnectionProtocolCannotChange = "ConnectionProtocolCannotBeChanged"
 )
 
 // Azure API enums for IPsec/IKE policies.
