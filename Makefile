@@ -9,7 +9,7 @@ export TESTCONTAINERS_HOST_OVERRIDE := 127.0.0.1
 
 GOFILES := $(shell find . -name '*.go' -not -path './.build/*') go.mod go.sum
 
-.PHONY: all build images lab lab-down test unit suites bench clean
+.PHONY: all build images lab lab-down test unit suites bench fuzz clean
 
 all: build
 
@@ -52,6 +52,14 @@ suites: images bin/vpnlab
 bench: images bin/vpnlab
 	bin/vpnlab bench --runs $(RUNS) --scenarios
 	$(GO) test -run '^$$' -bench 'Diagnose' -benchmem ./diagnose/
+	$(GO) test -run '^$$' -bench 'Parse' -benchmem ./offline/
+	$(MAKE) fuzz
+
+# Fuzz the offline parsers and the engine, each for a bounded time.
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./offline/
+	$(GO) test -run '^$$' -fuzz '^FuzzDiagnose$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./diagnose/
 
 clean: lab-down
 	rm -rf bin reports

@@ -57,6 +57,9 @@ type builder struct {
 	p2sLog   []entry
 	p2sState []p2sEvent
 	certs    []certEntry
+
+	pings      []pingRun   // ping runs, in the order read
+	probeTimes []time.Time // `ping -D` timestamps
 }
 
 // azStatus is one reading of the connection's status and counters.
@@ -172,6 +175,7 @@ func (b *builder) evidence() diagnose.Evidence {
 	if c, ok := b.client(); ok {
 		ev.P2S = []diagnose.P2SClient{c}
 	}
+	ev.Probes = b.probes()
 
 	// The window: from the earliest to the latest dated observation.
 	var first, last time.Time
@@ -196,6 +200,9 @@ func (b *builder) evidence() diagnose.Evidence {
 		see(l.Time)
 	}
 	for _, t := range b.azTimes {
+		see(t)
+	}
+	for _, t := range b.probeTimes {
 		see(t)
 	}
 	ev.CollectedAt, ev.WindowStart = last, first
@@ -229,6 +236,9 @@ func (b *builder) latestDated() (time.Time, bool) {
 		see(l.Time)
 	}
 	for _, x := range b.azTimes {
+		see(x)
+	}
+	for _, x := range b.probeTimes {
 		see(x)
 	}
 	return t, !t.IsZero()

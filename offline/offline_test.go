@@ -807,7 +807,7 @@ func TestMissingSide(t *testing.T) {
 // Parse is deterministic.
 func TestParseDeterministic(t *testing.T) {
 	in := read(t, "psk-mismatch/charon.log", "psk-mismatch/AzureDiagnostics.json", "misc/syslog-mixed", "misc/node-events.jsonl",
-		"p2s-cert-expired/cert-store.txt", "misc/frr-bgp-summary.txt", "maintenance/loganalytics-query.json")
+		"p2s-cert-expired/cert-store.txt", "misc/frr-bgp-summary.txt", "maintenance/loganalytics-query.json", "mtu-blackhole/ping.txt")
 	a, ra, _ := Parse(in)
 	for range 5 {
 		b, rb, _ := Parse(in)

@@ -29,6 +29,7 @@ const (
 	fmtJSONLog          = "json-log"
 	fmtCertificate      = "x509-certificate"
 	fmtPrivateKey       = "private-key (dropped)"
+	fmtPing             = "iputils-ping"
 	fmtEmpty            = "empty"
 )
 
@@ -81,6 +82,7 @@ func classify(name, text string) (*format, string) {
 		{format{fmtSecrets, parseSecrets}, 3 * count(head, isSecretsLine)},
 		{format{fmtConf, parseConf}, sniffConf(head)},
 		{format{fmtWindowsErrors, parseClientErrors}, sniffClientErrors(head)},
+		{format{fmtPing, parsePing}, sniffPing(head)},
 	}
 	best := -1
 	for i, c := range candidates {
@@ -92,7 +94,7 @@ func classify(name, text string) (*format, string) {
 		if sniffSyslog(head) {
 			return &format{fmtSyslog, parseLog}, ""
 		}
-		return nil, fmt.Sprintf("none of its first %d lines is a line of a log or listing vpnlab reads (strongSwan/libreswan logs, swanctl, Windows RasClient events, AzureDiagnostics JSON/CSV, Network Watcher files, GoBGP/FRR neighbor output)", len(head))
+		return nil, fmt.Sprintf("none of its first %d lines is a line of a log or listing vpnlab reads (strongSwan/libreswan logs, swanctl, Windows RasClient events, AzureDiagnostics JSON/CSV, Network Watcher files, GoBGP/FRR neighbor output, ping output)", len(head))
 	}
 	f := candidates[best].f
 	return &f, ""

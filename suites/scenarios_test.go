@@ -51,7 +51,7 @@ var _ = Describe("fault scenarios", Label("lab", "scenario"), func() {
 			Expect(err).NotTo(HaveOccurred())
 			Expect(disguised.Name).To(Equal(hidden))
 
-			res, l := run(ctx, disguised)
+			res, l := run(ctx, disguised, false)
 			Expect(l.Close(ctx)).To(Succeed()) // one lab at a time
 			assertVerdict(res.Verdict, sc.Expect)
 			bundle, err := json.Marshal(res.Evidence)
@@ -64,13 +64,14 @@ var _ = Describe("fault scenarios", Label("lab", "scenario"), func() {
 
 // runScenario runs sc with the fix and cleans the lab up after the spec.
 func runScenario(ctx SpecContext, sc scenarios.Scenario) runner.Result {
-	res, _ := run(ctx, sc)
+	res, _ := run(ctx, sc, true)
 	return res
 }
 
-// run runs sc with the fix; the lab is closed after the spec at the latest.
-func run(ctx SpecContext, sc scenarios.Scenario) (runner.Result, *lab.Lab) {
-	l, res, err := runner.Run(ctx, sc, runner.Options{Fix: true,
+// run runs sc (with the fix when fix is set); the lab is closed after the
+// spec at the latest.
+func run(ctx SpecContext, sc scenarios.Scenario, fix bool) (runner.Result, *lab.Lab) {
+	l, res, err := runner.Run(ctx, sc, runner.Options{Fix: fix,
 		Progress: func(step string, took time.Duration) { GinkgoWriter.Printf("  %-12s %6.2fs\n", step, took.Seconds()) }})
 	DeferCleanup(func(ctx SpecContext) { Expect(l.Close(ctx)).To(Succeed()) }, NodeTimeout(time.Minute))
 	GinkgoWriter.Printf("verdict:\n%s\n", res.Verdict)

@@ -1,0 +1,134 @@
+package suites_test
+
+import (
+	"context"
+	"crypto/tls"
+	"net/http"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v6"
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/vpnlab/vpnlab/lab"
+)
+
+// testCredential hands out a fixed token: the fake accepts any bearer token.
+type testCredential struct{}
+
+func (testCredential) GetToken(context.Context, policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	return azcore.AccessToken{Token: "vpnlab-test-token", ExpiresOn: time.Now().Add(time.Hour)}, nil
+}
+
+// The official Azure SDK for Go, pointed at the fake gateway, drives the lab.
+var _ = Describe("Azure SDK for Go (armnetwork) against the fake gateway", Ordered, Label("lab", "armnetwork"), func() {
+	var (
+		l     *lab.Lab
+		conns *armnetwork.VirtualNetworkGatewayConnectionsClient
+		gws   *armnetwork.VirtualNetworkGatewaysClient
+	)
+
+	BeforeAll(func(ctx SpecContext) {
+		var err error
+		l, err = lab.Start(ctx, lab.WithScenario("armnetwork"))
+		DeferCleanup(func(ctx SpecContext) { Expect(l.Close(ctx)).To(Succeed()) }, NodeTimeout(time.Minute))
+		Expect(err).NotTo(HaveOccurred())
+		wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+		defer cancel()
+		_, _, err = l.Wait(wctx)
+		Expect(err).NotTo(HaveOccurred())
+
+		endpoint, err := l.AzureEndpoint()
+		Expect(err).NotTo(HaveOccurred())
+		opts := &arm.ClientOptions{ClientOptions: policy.ClientOptions{
+			Cloud: cloud.Configuration{
+				ActiveDirectoryAuthorityHost: "https://login.invalid/",
+				Services: map[cloud.ServiceName]cloud.ServiceConfiguration{
+					cloud.ResourceManager: {Endpoint: endpoint, Audience: "https://management.core.windows.net/"},
+				},
+			},
+			Transport: &http.Client{Transport: &http.Transport{
+				TLSClientConfig: &tls.Config{RootCAs: l.APICertPool(), MinVersion: tls.VersionTLS12}}},
+			Retry: policy.RetryOptions{MaxRetries: -1},
+		}, DisableRPRegistration: true}
+		sub := l.Model.SubscriptionID
+		conns, err = armnetwork.NewVirtualNetworkGatewayConnectionsClient(sub, testCredential{}, opts)
+		Expect(err).NotTo(HaveOccurred())
+		gws, err = armnetwork.NewVirtualNetworkGatewaysClient(sub, testCredential{}, opts)
+		Expect(err).NotTo(HaveOccurred())
+	}, NodeTimeout(3*time.Minute))
+
+	connectionStatus := func(ctx context.Context) armnetwork.VirtualNetworkGatewayConnectionStatus {
+		r, err := conns.Get(ctx, l.Model.ResourceGroup, l.Model.Connection.Name, nil)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(r.Properties).NotTo(BeNil())
+		Expect(r.Properties.ConnectionStatus).NotTo(BeNil())
+		return *r.Properties.ConnectionStatus
+	}
+
+	It("reads the connection's status", func(ctx SpecContext) {
+		Expect(connectionStatus(ctx)).To(Equal(armnetwork.VirtualNetworkGatewayConnectionStatusConnected))
+		r, err := conns.Get(ctx, l.Model.ResourceGroup, l.Model.Connection.Name, nil)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(*r.Properties.ConnectionType).To(Equal(armnetwork.VirtualNetworkGatewayConnectionTypeIPsec))
+		Expect(r.Properties.SharedKey).To(BeNil(), "a GET never returns the shared key")
+	})
+
+	It("reads BGP peer status through the long-running operation", func(ctx SpecContext) {
+		poller, err := gws.BeginGetBgpPeerStatus(ctx, l.Model.ResourceGroup, l.Model.Gateway.Name, nil)
+		Expect(err).NotTo(HaveOccurred())
+		r, err := poller.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: 200 * time.Millisecond})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(r.Value).To(ContainElement(HaveValue(SatisfyAll(
+			HaveField("Neighbor", HaveValue(Equal(lab.OnpremBGPIP.String()))),
+			HaveField("State", HaveValue(Equal(armnetwork.BgpPeerStateConnected))),
+			HaveField("Asn", HaveValue(BeNumerically("==", 65010))),
+		))))
+	})
+
+	It("changes the shared key: the on-prem device's key no longer matches and the tunnel goes down", func(ctx SpecContext) {
+		poller, err := conns.BeginSetSharedKey(ctx, l.Model.ResourceGroup, l.Model.Connection.Name,
+			armnetwork.ConnectionSharedKey{Value: to.Ptr("ChangedBySdk0123456789")}, nil)
+		Expect(err).NotTo(HaveOccurred())
+		r, err := poller.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: 200 * time.Millisecond})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(r.Value).NotTo(Equal(to.Ptr("ChangedBySdk0123456789")), "the key is never echoed")
+		Eventually(func() armnetwork.VirtualNetworkGatewayConnectionStatus { return connectionStatus(ctx) }).
+			WithContext(ctx).WithTimeout(30 * time.Second).WithPolling(500 * time.Millisecond).
+			ShouldNot(Equal(armnetwork.VirtualNetworkGatewayConnectionStatusConnected))
+		sas, err := l.SAs(ctx, lab.OnpremGW)
+		Expect(err).NotTo(HaveOccurred())
+		for _, sa := range sas {
+			Expect(sa.Installed()).To(BeFalse(), "the device cannot authenticate with its old key")
+		}
+		// Put the device's key right again through the lab, as the operator would.
+		Expect(l.SetSharedKey(ctx, lab.Onprem, "ChangedBySdk0123456789")).To(Succeed())
+		Eventually(func() armnetwork.VirtualNetworkGatewayConnectionStatus { return connectionStatus(ctx) }).
+			WithContext(ctx).WithTimeout(30 * time.Second).WithPolling(500 * time.Millisecond).
+			Should(Equal(armnetwork.VirtualNetworkGatewayConnectionStatusConnected))
+	}, NodeTimeout(2*time.Minute))
+
+	It("resets the gateway: the tunnel drops and the lab reconnects", func(ctx SpecContext) {
+		before, err := l.AzureLogs(ctx, "TunnelDiagnosticLog")
+		Expect(err).NotTo(HaveOccurred())
+		poller, err := gws.BeginReset(ctx, l.Model.ResourceGroup, l.Model.Gateway.Name, nil)
+		Expect(err).NotTo(HaveOccurred())
+		_, err = poller.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: 200 * time.Millisecond})
+		Expect(err).NotTo(HaveOccurred())
+		Eventually(func() int {
+			logs, err := l.AzureLogs(ctx, "TunnelDiagnosticLog")
+			Expect(err).NotTo(HaveOccurred())
+			return len(logs) - len(before)
+		}).WithContext(ctx).WithTimeout(60*time.Second).WithPolling(time.Second).Should(BeNumerically(">=", 2),
+			"a TunnelDisconnected and a TunnelConnected after the reset")
+		Eventually(func() armnetwork.VirtualNetworkGatewayConnectionStatus { return connectionStatus(ctx) }).
+			WithContext(ctx).WithTimeout(60 * time.Second).WithPolling(500 * time.Millisecond).
+			Should(Equal(armnetwork.VirtualNetworkGatewayConnectionStatusConnected))
+	}, NodeTimeout(2*time.Minute))
+})

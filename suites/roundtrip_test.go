@@ -1,0 +1,89 @@
+package suites_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/vpnlab/vpnlab/diagnose"
+	"github.com/vpnlab/vpnlab/lab"
+	"github.com/vpnlab/vpnlab/offline"
+	"github.com/vpnlab/vpnlab/scenarios"
+)
+
+// For every fault scenario: export what the lab produced the way a real
+// device and Azure would have (charon's log file, swanctl and gobgpd output,
+// ping runs, an AzureDiagnostics export and the connection resource),
+// diagnose it offline, and get the live engine's category and fault.
+var _ = Describe("offline diagnosis round trip", Label("lab", "offline"), func() {
+	for _, sc := range scenarios.All() {
+		if len(sc.Faults) == 0 {
+			continue
+		}
+		It(sc.Name, Label(sc.Expect.Fault), func(ctx SpecContext) {
+			res, l := run(ctx, sc, false)
+			dir := GinkgoT().TempDir()
+			export(ctx, l, dir)
+			Expect(l.Close(ctx)).To(Succeed())
+
+			ev, rep, err := offline.Evidence(dir)
+			for _, f := range rep.Files {
+				GinkgoWriter.Printf("offline: %s as %s: %d lines, %d used, %d ignored\n", f.Path, f.Format, f.Lines, f.Used, f.Ignored)
+			}
+			Expect(err).NotTo(HaveOccurred())
+			v := diagnose.Diagnose(ev)
+			GinkgoWriter.Printf("offline verdict:\n%s\n", v)
+			Expect(v.Category).To(Equal(res.Verdict.Category), "offline category; live verdict:\n%s", res.Verdict)
+			Expect(v.Fault).To(Equal(res.Verdict.Fault), "offline fault; live verdict:\n%s", res.Verdict)
+			exported, err := os.ReadFile(filepath.Join(dir, "azure", "AzureDiagnostics.json"))
+			Expect(err).NotTo(HaveOccurred())
+			Expect(string(exported)).NotTo(ContainSubstring("PRIVATE KEY"))
+		}, NodeTimeout(5*time.Minute))
+	}
+})
+
+// export writes the incident's files as an engineer would collect them.
+func export(ctx SpecContext, l *lab.Lab, dir string) {
+	write := func(name, content string) {
+		p := filepath.Join(dir, name)
+		Expect(os.MkdirAll(filepath.Dir(p), 0o755)).To(Succeed())
+		Expect(os.WriteFile(p, []byte(content), 0o644)).To(Succeed())
+	}
+	sh := func(node, cmd string) string {
+		r, err := l.Exec(ctx, node, "sh", "-c", cmd)
+		Expect(err).NotTo(HaveOccurred())
+		return r.Stdout
+	}
+	sas := func() string { return sh(lab.OnpremGW, "swanctl --list-sas --uri tcp://127.0.0.1:4502") }
+	listing := sas()
+	// The engineer's own tests from the LAN: small pings, then DF-sized ones.
+	var pings strings.Builder
+	pings.WriteString(sh(lab.OnpremHost, "ping -c 4 -i 0.25 -W 1 "+lab.AzureVMIP.String()+" 2>&1"))
+	for _, size := range []int{576, 1000, 1200, 1230, 1250, 1300, 1350, 1400, 1450, 1500} {
+		pings.WriteString(sh(lab.OnpremHost, "ping -M do -c 2 -W 1 -s "+itoa(size-28)+" "+lab.AzureVMIP.String()+" 2>&1"))
+	}
+	write("onprem/ping.txt", pings.String())
+	write("onprem/swanctl-list-sas.txt", listing+"\n"+sas())
+	write("onprem/charon.log", sh(lab.OnpremGW, "cat /var/log/vpnlab/charon.log"))
+	write("onprem/gobgpd.log", sh(lab.OnpremGW, "grep '\"source\":\"bgp\"' /var/log/vpnlab/events.jsonl || true"))
+	write("p2s/charon.log", sh(lab.P2SClient, "cat /var/log/vpnlab/charon.log"))
+	if c, err := l.ClientCert(); err == nil {
+		write("p2s/client.crt", pemCert(c.Raw))
+	}
+	logs, err := l.AzureLogs(ctx, "")
+	Expect(err).NotTo(HaveOccurred())
+	b, err := json.MarshalIndent(logs, "", "  ")
+	Expect(err).NotTo(HaveOccurred())
+	write("azure/AzureDiagnostics.json", string(b))
+	a, err := l.AzureAPI()
+	Expect(err).NotTo(HaveOccurred())
+	m := a.Model
+	conn, err := a.Raw(ctx, "GET", m.ID("connections", m.Connection.Name)+"?api-version="+lab.APIVersion)
+	Expect(err).NotTo(HaveOccurred())
+	write("azure/connection.json", conn)
+}
