@@ -333,6 +333,11 @@ func (v *view) bgpConfigured() bool {
 	return v.az != nil && (v.az.Config.BGPEnabled || len(v.az.BGPPeers) > 0)
 }
 
+// bgpObserved reports whether either side reported its BGP peers.
+func (v *view) bgpObserved() bool {
+	return (v.dev != nil && len(v.dev.BGP) > 0) || (v.az != nil && len(v.az.BGPPeers) > 0)
+}
+
 // bgpUp reports whether the BGP session is up: the device's view when it
 // has BGP peers, else Azure's.
 func (v *view) bgpUp() bool {

@@ -184,7 +184,9 @@ func routeMissing(v *view) (Verdict, bool) {
 	}
 	// Routes learned by BGP.
 	bgpDown := false
-	if v.bgpConfigured() {
+	// Absence of evidence is not a down session: judge BGP only when one
+	// side reported its peers.
+	if v.bgpConfigured() && v.bgpObserved() {
 		if !v.bgpUp() {
 			bgpDown = true
 			reasons = append(reasons, "BGP is configured but not up, and nothing identifies a wrong ASN: no routes are exchanged")

@@ -45,6 +45,12 @@
 //	network-watcher-archive   ConnectionStats.txt → status and bytes; IKEErrors.txt,
 //	                          IKElogs.txt, Scrubbed-wfpdiag.txt → IKEDiagnosticLog rows
 //	json-log                  the lab's node events, gobgpd's JSON log → Onprem.Log
+//	iputils-ping              ping output, runs concatenated (a "$ ping ..." line before each
+//	                          is ignored; `ping -D` times kept) → Probes: default-size runs
+//	                          summed → Ping; sized runs (`-M do -s N`, IP size in "N(M) bytes")
+//	                          → PMTU (replies: passes; "message too long, mtu=", "Frag needed
+//	                          and DF set (mtu = )": refused; 100% loss, no error: silent);
+//	                          the runs' targets → Target
 //	ipsec-secrets (dropped),  recognised and not read
 //	private-key (dropped)
 //
@@ -53,7 +59,8 @@
 // its packet (byte) deltas are its totals; two listings or more give the
 // deltas between the first and the last.
 //
-// Times: times without a zone are read as UTC; syslog times without a year
+// Times: times without a zone are read as UTC (`ping -D` times are Unix
+// times); syslog times without a year
 // take the year of the latest dated time among the inputs (Evidence: else
 // of the newest file). CollectedAt is the latest time seen in the inputs,
 // WindowStart the earliest.
@@ -64,6 +71,7 @@
 // message kept; shared keys in Azure objects are never read.
 //
 // Not filled from offline inputs: Path (no packet counters on the way),
-// Probes, Onprem.Routes, Config.TunnelMTU and MSSClamp; Azure.BGPPeers and
+// Probes.TCPConnect and TCPBulk, Onprem.Routes, Config.TunnelMTU and
+// MSSClamp; Azure.BGPPeers and
 // Config come only from the Azure objects (not from RouteDiagnosticLog).
 package offline

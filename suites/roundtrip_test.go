@@ -71,6 +71,7 @@ func export(ctx SpecContext, l *lab.Lab, dir string) {
 	write("onprem/swanctl-list-sas.txt", listing+"\n"+sas())
 	write("onprem/charon.log", sh(lab.OnpremGW, "cat /var/log/vpnlab/charon.log"))
 	write("onprem/gobgpd.log", sh(lab.OnpremGW, "grep '\"source\":\"bgp\"' /var/log/vpnlab/events.jsonl || true"))
+	write("onprem/gobgp-neighbor.txt", sh(lab.OnpremGW, "gobgp -u 127.0.0.1 -p 50051 neighbor "+lab.AzureBGPIP.String()))
 	write("p2s/charon.log", sh(lab.P2SClient, "cat /var/log/vpnlab/charon.log"))
 	if c, err := l.ClientCert(); err == nil {
 		write("p2s/client.crt", pemCert(c.Raw))
