@@ -89,7 +89,7 @@ func (l *Lab) failover(ctx context.Context, planned bool, switchTime time.Durati
 		_, _ = l.Exec(context.WithoutCancel(ctx), OnpremHost, "pkill", "-INT", "ping")
 		wg.Wait()
 	}
-	if err := sleepCtx(ctx, 500*time.Millisecond); err != nil { // a few answers before the event
+	if err := sleepCtx(ctx, 250*time.Millisecond); err != nil { // an answer before the event
 		stopPing()
 		return r, err
 	}
@@ -131,14 +131,14 @@ func (l *Lab) failover(ctx context.Context, planned bool, switchTime time.Durati
 		if s.Onprem.TunnelUp() && s.Azure.TunnelUp() && s.Onprem.BGPUp() && s.Azure.BGPUp() {
 			break
 		}
-		if err := sleepCtx(wctx, 200*time.Millisecond); err != nil {
+		if err := sleepCtx(wctx, 100*time.Millisecond); err != nil {
 			stopPing()
 			return r, errors.Join(errors.New("the tunnel did not come back on the new instance"), err)
 		}
 	}
 	r.Restored = time.Since(start)
 	// A few more answers to close the gap, then stop the probe.
-	_ = sleepCtx(ctx, 600*time.Millisecond)
+	_ = sleepCtx(ctx, 400*time.Millisecond)
 	stopPing()
 	if pingErr != nil || !strings.Contains(pingOut, "bytes from") {
 		return r, fmt.Errorf("failover: the outage probe failed: %v: %q", pingErr, clipText(pingOut, 300))

@@ -161,26 +161,22 @@ func Start(ctx context.Context, opts ...Option) (*Lab, error) {
 	if c.azureKey != "" {
 		model.Connection.SharedKey = c.azureKey
 	}
-	p2s, err := newP2SPKI(time.Now())
-	if err != nil {
-		cli.Close()
-		return nil, err
+	// Keys take a while to generate: do it while the networks are created.
+	type certs struct {
+		p2s *p2sPKI
+		api *node.APICert
+		err error
 	}
-	model.Gateway.VpnClient = p2s.vpnClient()
-	l := &Lab{id: newID(), cli: cli, nodes: map[string]*Node{}, Profile: c.profile, conns: map[string]swan.Conn{},
-		pki: p2s, p2s: p2s.clientSpec()}
-	l.onprem = onpremSpec(c.profile, key)
-	az := azureSpec(model, "IN_0")
-	az.P2S = &node.P2SCert{ID: GatewayP2SID, CertPEM: p2s.gw.CertPEM(), KeyPEM: p2s.gw.KeyPEM()}
-	if az.API, err = newAPICert(time.Now()); err != nil {
-		cli.Close()
-		return nil, err
-	}
-	l.apiCA = az.API.CAPEM
-	if err := l.setAzure(az); err != nil {
-		cli.Close()
-		return nil, err
-	}
+	certsc := make(chan certs, 1)
+	go func() {
+		var c certs
+		now := time.Now()
+		if c.p2s, c.err = newP2SPKI(now); c.err == nil {
+			c.api, c.err = newAPICert(now)
+		}
+		certsc <- c
+	}()
+	l := &Lab{id: newID(), cli: cli, nodes: map[string]*Node{}, Profile: c.profile, conns: map[string]swan.Conn{}}
 	labels := map[string]string{LabelLab: l.id}
 	if c.scenario != "" {
 		labels[LabelScenario] = c.scenario
@@ -188,10 +184,24 @@ func Start(ctx context.Context, opts ...Option) (*Lab, error) {
 	c.log.Info("lab starting", "lab", l.id, "image", c.image, "profile", c.profile.Name)
 
 	netIDs, err := l.createNetworks(ctx, labels)
+	cs := <-certsc
 	if err != nil {
 		return l, err
 	}
+	if cs.err != nil {
+		return l, fmt.Errorf("lab certificates: %w", cs.err)
+	}
 	done("networks")
+
+	model.Gateway.VpnClient = cs.p2s.vpnClient()
+	l.pki, l.p2s = cs.p2s, cs.p2s.clientSpec()
+	l.onprem = onpremSpec(c.profile, key)
+	az := azureSpec(model, "IN_0")
+	az.P2S = &node.P2SCert{ID: GatewayP2SID, CertPEM: cs.p2s.gw.CertPEM(), KeyPEM: cs.p2s.gw.KeyPEM()}
+	az.API = cs.api
+	if err := l.setAzure(az); err != nil {
+		return l, err
+	}
 
 	l.active = AzureGW
 	az1 := az

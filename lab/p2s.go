@@ -22,22 +22,26 @@ type p2sPKI struct {
 }
 
 // newP2SPKI issues the lab's certificates, valid from an hour ago for a year.
+// The four RSA keys are generated in parallel.
 func newP2SPKI(now time.Time) (*p2sPKI, error) {
+	keys, err := pki.NewKeys(4)
+	if err != nil {
+		return nil, err
+	}
 	from, to := now.Add(-time.Hour), now.AddDate(1, 0, 0)
 	var p p2sPKI
-	var err error
-	if p.root, err = pki.NewCA("P2SRootCert", from, to.AddDate(1, 0, 0)); err != nil {
+	if p.root, err = pki.NewCAWithKey(keys[0], "P2SRootCert", from, to.AddDate(1, 0, 0)); err != nil {
 		return nil, err
 	}
 	if p.client, err = pki.Issue(p.root, pki.Leaf{CN: "p2s-client", EKU: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-		NotBefore: from, NotAfter: to}, nil); err != nil {
+		NotBefore: from, NotAfter: to}, keys[1]); err != nil {
 		return nil, err
 	}
-	if p.gwCA, err = pki.NewCA("vpnlab Gateway CA", from, to.AddDate(1, 0, 0)); err != nil {
+	if p.gwCA, err = pki.NewCAWithKey(keys[2], "vpnlab Gateway CA", from, to.AddDate(1, 0, 0)); err != nil {
 		return nil, err
 	}
 	if p.gw, err = pki.Issue(p.gwCA, pki.Leaf{CN: GatewayP2SID, DNSNames: []string{GatewayP2SID},
-		EKU: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, NotBefore: from, NotAfter: to}, nil); err != nil {
+		EKU: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, NotBefore: from, NotAfter: to}, keys[3]); err != nil {
 		return nil, err
 	}
 	return &p, nil
@@ -151,14 +155,18 @@ func (l *Lab) ClientCerts(ctx context.Context) ([]*x509.Certificate, error) {
 // newAPICert issues the fake gateway API's TLS certificate for 127.0.0.1
 // and localhost, from a CA of its own that the lab's clients trust.
 func newAPICert(now time.Time) (*node.APICert, error) {
+	keys, err := pki.NewKeys(2)
+	if err != nil {
+		return nil, err
+	}
 	from, to := now.Add(-time.Hour), now.AddDate(1, 0, 0)
-	ca, err := pki.NewCA("vpnlab API CA", from, to)
+	ca, err := pki.NewCAWithKey(keys[0], "vpnlab API CA", from, to)
 	if err != nil {
 		return nil, err
 	}
 	c, err := pki.Issue(ca, pki.Leaf{CN: "vpnlab Azure API", DNSNames: []string{"localhost"},
 		IPs: []net.IP{net.IPv4(127, 0, 0, 1)}, EKU: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		NotBefore: from, NotAfter: to}, nil)
+		NotBefore: from, NotAfter: to}, keys[1])
 	if err != nil {
 		return nil, err
 	}

@@ -13,10 +13,12 @@ import (
 	"crypto/x509/pkix"
 	"encoding/hex"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"math/big"
 	"net"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -61,12 +63,30 @@ func serial() *big.Int {
 	return n
 }
 
+// NewKeys generates n RSA keys in parallel.
+func NewKeys(n int) ([]*rsa.PrivateKey, error) {
+	keys := make([]*rsa.PrivateKey, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range keys {
+		wg.Add(1)
+		go func() { defer wg.Done(); keys[i], errs[i] = newKey() }()
+	}
+	wg.Wait()
+	return keys, errors.Join(errs...)
+}
+
 // NewCA makes a self-signed CA valid from notBefore to notAfter.
 func NewCA(cn string, notBefore, notAfter time.Time) (Cert, error) {
 	key, err := newKey()
 	if err != nil {
 		return Cert{}, err
 	}
+	return NewCAWithKey(key, cn, notBefore, notAfter)
+}
+
+// NewCAWithKey makes a self-signed CA with a given key.
+func NewCAWithKey(key *rsa.PrivateKey, cn string, notBefore, notAfter time.Time) (Cert, error) {
 	tmpl := &x509.Certificate{
 		SerialNumber: serial(), Subject: pkix.Name{CommonName: cn},
 		NotBefore: notBefore, NotAfter: notAfter, IsCA: true, BasicConstraintsValid: true,
