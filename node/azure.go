@@ -225,7 +225,7 @@ func RunAzure(ctx context.Context, specPath string) error {
 	cp.SetActive(hasAddr(spec.Model.Gateway.PublicIP))
 	cp.GatewayEvent("SetGatewayConfiguration", fmt.Sprintf("Gateway instance %s configured: %d connection(s)", spec.Instance, 1))
 
-	t := &tracker{cp: cp, log: log, local: gs.Conn.LocalAddr}
+	t := &tracker{cp: cp, log: log, local: gs.Conn.LocalAddr, peer: gs.Conn.RemoteAddr}
 	g, err := startGateway(ctx, gs, log, t.event)
 	if err != nil {
 		return err
@@ -267,6 +267,7 @@ type tracker struct {
 	cp    *azure.Gateway
 	log   *slog.Logger
 	local string
+	peer  string // the site-to-site peer's public address
 
 	mu         sync.Mutex
 	lastReason string
@@ -284,7 +285,11 @@ func (t *tracker) event(e TunnelEvent) {
 	switch e.Kind {
 	case "log":
 		if ike := ikeMessage(e.Message); ike.text != "" {
-			t.cp.IKELog(ike.level, remoteOf(e.Message, t.local), t.local, ike.dir, ike.text)
+			remote := remoteOf(e.Message, t.local)
+			if remote == "" {
+				remote = t.peer // charon names no address in this line: the connection's peer
+			}
+			t.cp.IKELog(ike.level, remote, t.local, ike.dir, ike.text)
 		}
 		if r := disconnectReason(e.Message); r != "" {
 			t.lastReason = r

@@ -3,6 +3,8 @@ package suites_test
 import (
 	"context"
 	"crypto/tls"
+	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -32,6 +34,7 @@ var _ = Describe("Azure SDK for Go (armnetwork) against the fake gateway", Order
 		l     *lab.Lab
 		conns *armnetwork.VirtualNetworkGatewayConnectionsClient
 		gws   *armnetwork.VirtualNetworkGatewaysClient
+		lngs  *armnetwork.LocalNetworkGatewaysClient
 	)
 
 	BeforeAll(func(ctx SpecContext) {
@@ -62,6 +65,8 @@ var _ = Describe("Azure SDK for Go (armnetwork) against the fake gateway", Order
 		Expect(err).NotTo(HaveOccurred())
 		gws, err = armnetwork.NewVirtualNetworkGatewaysClient(sub, testCredential{}, opts)
 		Expect(err).NotTo(HaveOccurred())
+		lngs, err = armnetwork.NewLocalNetworkGatewaysClient(sub, testCredential{}, opts)
+		Expect(err).NotTo(HaveOccurred())
 	}, NodeTimeout(3*time.Minute))
 
 	connectionStatus := func(ctx context.Context) armnetwork.VirtualNetworkGatewayConnectionStatus {
@@ -81,15 +86,19 @@ var _ = Describe("Azure SDK for Go (armnetwork) against the fake gateway", Order
 	})
 
 	It("reads BGP peer status through the long-running operation", func(ctx SpecContext) {
-		poller, err := gws.BeginGetBgpPeerStatus(ctx, l.Model.ResourceGroup, l.Model.Gateway.Name, nil)
-		Expect(err).NotTo(HaveOccurred())
-		r, err := poller.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: 200 * time.Millisecond})
-		Expect(err).NotTo(HaveOccurred())
-		Expect(r.Value).To(ContainElement(HaveValue(SatisfyAll(
-			HaveField("Neighbor", HaveValue(Equal(lab.OnpremBGPIP.String()))),
-			HaveField("State", HaveValue(Equal(armnetwork.BgpPeerStateConnected))),
-			HaveField("Asn", HaveValue(BeNumerically("==", 65010))),
-		))))
+		// The gateway refreshes its BGP view every second, as Azure's lags too.
+		Eventually(func(g Gomega) {
+			poller, err := gws.BeginGetBgpPeerStatus(ctx, l.Model.ResourceGroup, l.Model.Gateway.Name, nil)
+			g.Expect(err).NotTo(HaveOccurred())
+			r, err := poller.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: 200 * time.Millisecond})
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(r.Value).To(ContainElement(HaveValue(SatisfyAll(
+				HaveField("Neighbor", HaveValue(Equal(lab.OnpremBGPIP.String()))),
+				HaveField("State", HaveValue(Equal(armnetwork.BgpPeerStateConnected))),
+				HaveField("Asn", HaveValue(BeNumerically("==", 65010))),
+				HaveField("RoutesReceived", HaveValue(BeNumerically(">=", 1))),
+			))))
+		}).WithContext(ctx).WithTimeout(15 * time.Second).WithPolling(time.Second).Should(Succeed())
 	})
 
 	It("changes the shared key: the on-prem device's key no longer matches and the tunnel goes down", func(ctx SpecContext) {
@@ -112,6 +121,50 @@ var _ = Describe("Azure SDK for Go (armnetwork) against the fake gateway", Order
 		Eventually(func() armnetwork.VirtualNetworkGatewayConnectionStatus { return connectionStatus(ctx) }).
 			WithContext(ctx).WithTimeout(30 * time.Second).WithPolling(500 * time.Millisecond).
 			Should(Equal(armnetwork.VirtualNetworkGatewayConnectionStatusConnected))
+	}, NodeTimeout(2*time.Minute))
+
+	It("refuses a reserved ASN with Azure's validation error, and changes nothing", func(ctx SpecContext) {
+		got, err := lngs.Get(ctx, l.Model.ResourceGroup, l.Model.LocalGateway.Name, nil)
+		Expect(err).NotTo(HaveOccurred())
+		lng := got.LocalNetworkGateway
+		lng.Properties.BgpSettings.Asn = to.Ptr[int64](65515)
+		_, err = lngs.BeginCreateOrUpdate(ctx, l.Model.ResourceGroup, l.Model.LocalGateway.Name, lng, nil)
+		var re *azcore.ResponseError
+		Expect(errors.As(err, &re)).To(BeTrue(), "a ResponseError, got %v", err)
+		Expect(re.StatusCode).To(Equal(http.StatusBadRequest))
+		Expect(re.ErrorCode).To(Equal("InvalidAsn"))
+		Expect(connectionStatus(ctx)).To(Equal(armnetwork.VirtualNetworkGatewayConnectionStatusConnected))
+	})
+
+	It("changes the local network gateway's BGP ASN: Azure's speaker follows, BGP breaks, and recovers when put back", func(ctx SpecContext) {
+		got, err := lngs.Get(ctx, l.Model.ResourceGroup, l.Model.LocalGateway.Name, nil)
+		Expect(err).NotTo(HaveOccurred())
+		lng := got.LocalNetworkGateway
+		Expect(*lng.Properties.BgpSettings.Asn).To(BeNumerically("==", 65010))
+		put := func(asn int64) {
+			lng.Properties.BgpSettings.Asn = to.Ptr(asn)
+			p, err := lngs.BeginCreateOrUpdate(ctx, l.Model.ResourceGroup, l.Model.LocalGateway.Name, lng, nil)
+			Expect(err).NotTo(HaveOccurred())
+			_, err = p.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: 200 * time.Millisecond})
+			Expect(err).NotTo(HaveOccurred())
+		}
+		azurePeer := func() string {
+			c, err := l.BGP(lab.AzureGW)
+			Expect(err).NotTo(HaveOccurred())
+			defer c.Close()
+			peers, err := c.Peers(ctx)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(peers).To(HaveLen(1))
+			return fmt.Sprintf("%d/%s", peers[0].PeerASN, peers[0].State)
+		}
+		put(65011)
+		Eventually(azurePeer).WithContext(ctx).WithTimeout(30*time.Second).WithPolling(500*time.Millisecond).
+			Should(HavePrefix("65011/"), "Azure's GoBGP speaker now expects AS 65011")
+		Consistently(azurePeer).WithContext(ctx).WithTimeout(3*time.Second).WithPolling(500*time.Millisecond).
+			ShouldNot(HaveSuffix("/ESTABLISHED"), "the device is AS 65010: no session")
+		put(65010)
+		Eventually(azurePeer).WithContext(ctx).WithTimeout(60 * time.Second).WithPolling(500 * time.Millisecond).
+			Should(Equal("65010/ESTABLISHED"))
 	}, NodeTimeout(2*time.Minute))
 
 	It("resets the gateway: the tunnel drops and the lab reconnects", func(ctx SpecContext) {

@@ -124,14 +124,16 @@ var _ = Describe("healthy baseline", Ordered, Label("lab", "healthy"), func() {
 			g.Expect(c.Properties.EgressBytesTransferred).To(BeNumerically(">", 0))
 		}).WithContext(ctx).WithTimeout(5 * time.Second).Should(Succeed())
 
-		peers, err := a.BgpPeers(ctx)
-		Expect(err).NotTo(HaveOccurred())
-		Expect(peers).To(ContainElement(SatisfyAll(
-			HaveField("Neighbor", lab.OnpremBGPIP.String()),
-			HaveField("State", "Connected"),
-			HaveField("Asn", uint32(65010)),
-			HaveField("RoutesReceived", BeNumerically(">=", 1)),
-		)))
+		Eventually(func(g Gomega) { // the gateway refreshes its BGP view every second
+			peers, err := a.BgpPeers(ctx)
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(peers).To(ContainElement(SatisfyAll(
+				HaveField("Neighbor", lab.OnpremBGPIP.String()),
+				HaveField("State", "Connected"),
+				HaveField("Asn", uint32(65010)),
+				HaveField("RoutesReceived", BeNumerically(">=", 1)),
+			)))
+		}).WithContext(ctx).WithTimeout(10 * time.Second).WithPolling(500 * time.Millisecond).Should(Succeed())
 		logs, err := a.Logs(ctx, "TunnelDiagnosticLog")
 		Expect(err).NotTo(HaveOccurred())
 		Expect(logs).To(ContainElement(SatisfyAll(
