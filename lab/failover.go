@@ -127,7 +127,7 @@ func (l *Lab) failover(ctx context.Context, planned bool, switchTime time.Durati
 	wctx, cancel := context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
 	for {
-		s := l.Status(wctx)
+		s := l.health(wctx)
 		if s.Onprem.TunnelUp() && s.Azure.TunnelUp() && s.Onprem.BGPUp() && s.Azure.BGPUp() {
 			break
 		}

@@ -78,10 +78,24 @@ func (s Status) Healthy() bool {
 // Status reads every gateway, the Azure API and the router.
 func (l *Lab) Status(ctx context.Context) Status {
 	start := time.Now()
+	s := l.health(ctx)
+	l.azureDetail(ctx, &s.API)
+	if c, err := l.RouterCounters(ctx); err != nil {
+		s.Errors = append(s.Errors, err.Error())
+	} else {
+		s.Router = c
+	}
+	s.Elapsed = time.Since(start)
+	return s
+}
+
+// health reads only what Healthy judges: both gateways, the connection's
+// status and the P2S client. Wait polls it; Status adds the rest.
+func (l *Lab) health(ctx context.Context) Status {
 	s := Status{Lab: l.id}
 	s.Onprem = l.gatewayStatus(ctx, OnpremGW)
 	s.Azure = l.gatewayStatus(ctx, l.active)
-	s.API = l.azureView(ctx)
+	s.API = l.azureConnection(ctx)
 	if l.nodes[P2SClient] != nil {
 		p := GatewayStatus{Node: P2SClient}
 		sas, err := l.SAs(ctx, P2SClient)
@@ -91,12 +105,6 @@ func (l *Lab) Status(ctx context.Context) Status {
 		p.SAs = sas
 		s.P2S = &p
 	}
-	if c, err := l.RouterCounters(ctx); err != nil {
-		s.Errors = append(s.Errors, err.Error())
-	} else {
-		s.Router = c
-	}
-	s.Elapsed = time.Since(start)
 	return s
 }
 
@@ -162,7 +170,8 @@ func (l *Lab) BGP(name string) (*bgp.Client, error) {
 	return bgp.Dial(addr)
 }
 
-func (l *Lab) azureView(ctx context.Context) AzureView {
+// azureConnection reads the connection resource.
+func (l *Lab) azureConnection(ctx context.Context) AzureView {
 	var v AzureView
 	a, err := l.AzureAPI()
 	if err != nil {
@@ -175,13 +184,21 @@ func (l *Lab) azureView(ctx context.Context) AzureView {
 		v.ConnectionStatus = c.Properties.ConnectionStatus
 		v.IngressBytes, v.EgressBytes = c.Properties.IngressBytesTransferred, c.Properties.EgressBytesTransferred
 	}
+	return v
+}
+
+// azureDetail adds BGP peers and the tunnel log to the Azure view.
+func (l *Lab) azureDetail(ctx context.Context, v *AzureView) {
+	a, err := l.AzureAPI()
+	if err != nil {
+		return // azureConnection recorded it
+	}
 	if v.BgpPeers, err = a.BgpPeers(ctx); err != nil {
 		v.Errors = append(v.Errors, err.Error())
 	}
 	if v.TunnelLog, err = l.AzureLogs(ctx, "TunnelDiagnosticLog"); err != nil {
 		v.Errors = append(v.Errors, err.Error())
 	}
-	return v
 }
 
 // RouterCounters reads what the internet router forwarded, per class.
@@ -213,7 +230,7 @@ func (l *Lab) Wait(ctx context.Context) (Timings, Status, error) {
 	start := time.Now()
 	var t Timings
 	for {
-		s := l.Status(ctx)
+		s := l.health(ctx)
 		if t.TunnelUp == 0 && s.Onprem.TunnelUp() && s.Azure.TunnelUp() {
 			t.TunnelUp = time.Since(start)
 		}
