@@ -28,6 +28,11 @@ if [ "${VPNLAB_BASE_FROM_REGISTRY:-0}" = 1 ]; then
   exit 0
 fi
 
+if ! command -v debootstrap >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  echo "build-base: installing debootstrap (apt-get)" >&2
+  if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq debootstrap >/dev/null || true
+fi
 if ! command -v debootstrap >/dev/null 2>&1; then
   echo "build-base: debootstrap is not installed; install it (apt-get install debootstrap) or set VPNLAB_BASE_FROM_REGISTRY=1 to build FROM debian:bookworm-slim" >&2
   exit 1

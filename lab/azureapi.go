@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vpnlab/vpnlab/fakes/azure"
+	"github.com/vpnlab/vpnlab/node"
 )
 
 // APIVersion is the ARM api-version the lab's own client sends.
@@ -45,9 +46,10 @@ func (l *Lab) AzureEndpoint() (string, error) {
 	return a.Base, nil
 }
 
-// AzureAPI returns a client of the fake gateway's API, served by the
-// active instance.
-func (l *Lab) AzureAPI() (*AzureAPI, error) { return l.instanceAPI(l.active) }
+// AzureAPI returns a client of the fake gateway's API. It is the Azure
+// Resource Manager endpoint of the lab, whatever instance is active: IN_0's
+// port, which passes ARM requests on to IN_1 while IN_0 is standby.
+func (l *Lab) AzureAPI() (*AzureAPI, error) { return l.instanceAPI(AzureGW) }
 
 // AzureLogs returns the diagnostic log records of every instance, oldest first.
 func (l *Lab) AzureLogs(ctx context.Context, category string) ([]azure.LogRecord, error) {
@@ -82,7 +84,10 @@ func (l *Lab) instanceAPI(name string) (*AzureAPI, error) {
 	scheme, tr := "http://", http.DefaultTransport
 	if l.apiCA != "" {
 		scheme = "https://"
-		tr = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: l.APICertPool(), MinVersion: tls.VersionTLS12}}
+		l.apiOnce.Do(func() {
+			l.apiTransport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: l.APICertPool(), MinVersion: tls.VersionTLS12}}
+		})
+		tr = l.apiTransport
 	}
 	m := l.Model
 	if m.Gateway.Name == "" {
@@ -100,6 +105,13 @@ type ConnectionView struct {
 		EgressBytesTransferred  uint64                         `json:"egressBytesTransferred"`
 		Tunnels                 []azure.TunnelConnectionHealth `json:"tunnelConnectionStatus"`
 	} `json:"properties"`
+}
+
+// Instance reads which instance serves this endpoint and whether it is the
+// active one (the lab's own route).
+func (a *AzureAPI) Instance(ctx context.Context) (node.InstanceState, error) {
+	var st node.InstanceState
+	return st, a.do(ctx, http.MethodGet, a.Base+"/vpnlab/instance", &st)
 }
 
 func (a *AzureAPI) armURL(kind, name, action string, q url.Values) string {

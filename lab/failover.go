@@ -11,8 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/moby/moby/api/types/network"
-	"github.com/moby/moby/client"
+	"github.com/vpnlab/vpnlab/node"
 )
 
 // FailoverReport is what a gateway instance switch looked like from the
@@ -56,10 +55,20 @@ func (l *Lab) Failover(ctx context.Context, planned bool, switchTime time.Durati
 	return err
 }
 
+// ActiveInstance asks the instances which one is active and returns its
+// node name (AzureGW or AzureGW1).
+func (l *Lab) ActiveInstance(ctx context.Context) (string, error) {
+	err := l.findActive(ctx)
+	return l.active, err
+}
+
 // Failovers reports the failovers this lab went through, oldest first.
 func (l *Lab) Failovers() []FailoverReport { return l.failovers }
 
 func (l *Lab) failover(ctx context.Context, planned bool, switchTime time.Duration) (FailoverReport, error) {
+	if err := l.findActive(ctx); err != nil {
+		return FailoverReport{}, err
+	}
 	from := l.active
 	to := AzureGW1
 	if from == AzureGW1 {
@@ -69,9 +78,6 @@ func (l *Lab) failover(ctx context.Context, planned bool, switchTime time.Durati
 	if l.nodes[to] == nil {
 		return r, fmt.Errorf("lab %s has no standby instance %s", l.id, to)
 	}
-	wan := l.objectName("azure-wan")
-	toVNet := map[string]string{AzureGW: AzureGWVNet.String(), AzureGW1: AzureGW1VNet.String()}[to]
-
 	// A continuous probe across the event, stopped once the tunnel is back
 	// (-c, not -w: with a deadline ping quits at the first ICMP error).
 	var (
@@ -102,19 +108,12 @@ func (l *Lab) failover(ctx context.Context, planned bool, switchTime time.Durati
 	if planned {
 		reason = "planned maintenance"
 	}
+	// The instance goes away with the public IP and the VNet's next hop;
+	// switch later the standby takes them, announces them (gratuitous ARP:
+	// the internet's router and the VNet follow) and initiates.
 	steps = append(steps,
-		func() error { // the instance goes away with the public IP
-			_, err := l.cli.NetworkDisconnect(ctx, wan, client.NetworkDisconnectOptions{Container: l.nodes[from].ContainerID, Force: true})
-			return err
-		},
 		l.instanceAction(from, "stop", reason),
 		func() error { return sleepCtx(ctx, switchTime) },
-		func() error {
-			_, err := l.cli.NetworkConnect(ctx, wan, client.NetworkConnectOptions{Container: l.nodes[to].ContainerID,
-				EndpointConfig: &network.EndpointSettings{IPAMConfig: &network.EndpointIPAMConfig{IPv4Address: AzurePublic}}})
-			return err
-		},
-		l.execOK(AzureVM, "ip", "route", "replace", "default", "via", toVNet),
 		l.instanceAction(to, "activate", "failover from GatewayTenantWorker_"+instanceOf(from)),
 	)
 	for _, step := range steps {
@@ -202,24 +201,33 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// findActive finds the Azure instance attached to the internet (after a
-// failover in an earlier process, it is not IN_0).
+// findActive asks the Azure instances which one is active (after a
+// failover or a reset through the API, it is not IN_0).
 func (l *Lab) findActive(ctx context.Context) error {
-	l.active = AzureGW
+	if l.active == "" {
+		l.active = AzureGW
+	}
+	var errs []error
 	for _, name := range []string{AzureGW, AzureGW1} {
-		n := l.nodes[name]
-		if n == nil {
+		if l.nodes[name] == nil {
 			continue
 		}
-		ins, err := l.cli.ContainerInspect(ctx, n.ContainerID, client.ContainerInspectOptions{})
-		if err != nil {
-			return fmt.Errorf("inspect %s: %w", name, err)
+		a, err := l.instanceAPI(name)
+		if err == nil {
+			var st node.InstanceState
+			if st, err = a.Instance(ctx); err == nil && st.Active {
+				l.active = name
+				return nil
+			}
 		}
-		if _, ok := ins.Container.NetworkSettings.Networks[l.objectName("azure-wan")]; ok {
-			l.active = name
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
 		}
 	}
-	return nil
+	if len(errs) > 0 {
+		return fmt.Errorf("which gateway instance is active: %w", errors.Join(errs...))
+	}
+	return nil // none active now (between a stop and an activation): keep the last known
 }
 
 func clipText(s string, n int) string {

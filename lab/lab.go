@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"net/http"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -50,6 +51,8 @@ type Lab struct {
 	pki           *p2sPKI
 	active        string // the Azure instance holding the public IP
 	apiCA         string // PEM of the CA of the fake gateway API's certificate
+	apiOnce       sync.Once
+	apiTransport  *http.Transport // shared by the lab's API clients (keep-alive)
 	failovers     []FailoverReport
 	closed        bool
 }
@@ -204,8 +207,9 @@ func Start(ctx context.Context, opts ...Option) (*Lab, error) {
 	}
 
 	l.active = AzureGW
+	az.Active, az.VNetVIP, az.Peer = true, AzureGWAddr.String(), AzureGW1VNet.String()
 	az1 := az
-	az1.Instance = "IN_1"
+	az1.Instance, az1.Active, az1.Peer = "IN_1", false, AzureGWVNet.String()
 	plans := l.plans(l.onprem, az, az1, l.p2s)
 	var (
 		wg   sync.WaitGroup
@@ -289,14 +293,15 @@ func (l *Lab) plans(onprem node.GatewaySpec, az, az1 node.AzureSpec, p2s node.Ga
 		{name: Internet, cmd: []string{"router", "to-azure=203.0.113.0/24", "to-onprem=198.51.100.0/24"},
 			attach: []attachment{{"onprem-wan", RouterOnprem}, {"azure-wan", RouterAzure}}},
 		// Both instances are on the VNet first (their published ports stay
-		// reachable through it); the public IP belongs to the active one.
+		// reachable through it) and on the internet with addresses of their
+		// own; the public IP and the VNet's next hop follow the active one.
 		{name: AzureGW, cmd: []string{"azure"}, spec: mustJSON(az),
 			ports:  []int{swan.ViciPort, bgp.GRPCPort, node.APIPort},
-			attach: []attachment{{"azure-vnet", AzureGWVNet}, {"azure-wan", AzurePublic}}},
+			attach: []attachment{{"azure-vnet", AzureGWVNet}, {"azure-wan", AzureGWWAN}}},
 		{name: AzureGW1, cmd: []string{"azure"}, spec: mustJSON(az1),
 			ports:  []int{swan.ViciPort, bgp.GRPCPort, node.APIPort},
-			attach: []attachment{{"azure-vnet", AzureGW1VNet}}},
-		{name: AzureVM, cmd: []string{"host", "-gw", AzureGWVNet.String(), "-listen", ":" + strconv.Itoa(VMPort)},
+			attach: []attachment{{"azure-vnet", AzureGW1VNet}, {"azure-wan", AzureGW1WAN}}},
+		{name: AzureVM, cmd: []string{"host", "-gw", AzureGWAddr.String(), "-listen", ":" + strconv.Itoa(VMPort)},
 			attach: []attachment{{"azure-vnet", AzureVMIP}}},
 		{name: OnpremGW, cmd: []string{"gateway"}, spec: mustJSON(onprem),
 			ports:  []int{swan.ViciPort, bgp.GRPCPort},
@@ -335,6 +340,9 @@ func (l *Lab) startNode(ctx context.Context, image string, p nodePlan, labels ma
 				"net.ipv4.conf.all.rp_filter":        "0",
 				"net.ipv4.conf.default.rp_filter":    "0",
 				"net.ipv4.conf.all.accept_redirects": "0",
+				// Answer ARP only for addresses of the asking interface: a
+				// standby instance must not answer for the gateway's addresses.
+				"net.ipv4.conf.all.arp_ignore": "1",
 			}
 			hc.NetworkMode = container.NetworkMode(l.objectName(first.network))
 			hc.PortBindings = network.PortMap{}

@@ -40,16 +40,22 @@ var (
 	OnpremPublic = netip.MustParseAddr("198.51.100.10") // onprem-gw's public IP
 	RouterOnprem = netip.MustParseAddr("198.51.100.1")
 	RouterAzure  = netip.MustParseAddr("203.0.113.1")
-	AzurePublic  = netip.MustParseAddr("203.0.113.10") // the gateway's one public IP
+	AzurePublic  = netip.MustParseAddr("203.0.113.10") // the gateway's one public IP: the active instance's
+	AzureGWWAN   = netip.MustParseAddr("203.0.113.4")  // IN_0's own address on the internet side
+	AzureGW1WAN  = netip.MustParseAddr("203.0.113.5")  // IN_1's
 	AzureGWVNet  = netip.MustParseAddr("198.19.255.4") // IN_0 in the GatewaySubnet
 	AzureGW1VNet = netip.MustParseAddr("198.19.255.5") // IN_1
-	AzureVMIP    = netip.MustParseAddr("198.19.1.4")
-	OnpremLAN    = netip.MustParsePrefix("198.18.10.0/24")
-	AzureVNet    = netip.MustParsePrefix("198.19.0.0/16")
-	AzureBGPIP   = netip.MustParseAddr("169.254.21.1")
-	OnpremBGPIP  = netip.MustParseAddr("169.254.21.2")
-	P2SClientIP  = netip.MustParseAddr("198.51.100.20") // a remote user somewhere on the internet
-	P2SPool      = netip.MustParsePrefix("198.18.200.0/24")
+	// AzureGWAddr is the gateway's address in the GatewaySubnet (its
+	// bgpPeeringAddress): the active instance holds it, and the VNet routes
+	// on-prem traffic to it.
+	AzureGWAddr = netip.MustParseAddr("198.19.255.30")
+	AzureVMIP   = netip.MustParseAddr("198.19.1.4")
+	OnpremLAN   = netip.MustParsePrefix("198.18.10.0/24")
+	AzureVNet   = netip.MustParsePrefix("198.19.0.0/16")
+	AzureBGPIP  = netip.MustParseAddr("169.254.21.1")
+	OnpremBGPIP = netip.MustParseAddr("169.254.21.2")
+	P2SClientIP = netip.MustParseAddr("198.51.100.20") // a remote user somewhere on the internet
+	P2SPool     = netip.MustParsePrefix("198.18.200.0/24")
 )
 
 // GatewayP2SID is the fake gateway's point-to-site identity, shaped like

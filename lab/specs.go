@@ -60,7 +60,7 @@ func azureModel(p profile.Profile, key string) azure.Model {
 	m := azure.DefaultModel()
 	m.Gateway.PublicIP = AzurePublic.String()
 	m.Gateway.VNetAddressSpace = []string{AzureVNet.String()}
-	m.Gateway.BgpPeeringAddress = "198.19.255.30"
+	m.Gateway.BgpPeeringAddress = AzureGWAddr.String()
 	m.Gateway.CustomBgpIPAddresses = []string{AzureBGPIP.String()}
 	m.LocalGateway.GatewayIPAddress = OnpremPublic.String()
 	m.Connection.SharedKey = key

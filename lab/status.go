@@ -93,6 +93,9 @@ func (l *Lab) Status(ctx context.Context) Status {
 // status and the P2S client. Wait polls it; Status adds the rest.
 func (l *Lab) health(ctx context.Context) Status {
 	s := Status{Lab: l.id}
+	if err := l.findActive(ctx); err != nil {
+		s.Errors = append(s.Errors, err.Error())
+	}
 	s.Onprem = l.gatewayStatus(ctx, OnpremGW)
 	s.Azure = l.gatewayStatus(ctx, l.active)
 	s.API = l.azureConnection(ctx)

@@ -3,10 +3,8 @@ package node
 import (
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -30,7 +28,17 @@ type AzureSpec struct {
 	Model     azure.Model `json:"model"`
 	SharedKey string      `json:"shared_key"` // the connection's key; Model never carries it
 	Instance  string      `json:"instance"`   // IN_0 or IN_1
-	WANRoutes []Route     `json:"wan_routes,omitempty"`
+	// Active says whether the instance starts as the primary, holding the
+	// public IP and VNetVIP.
+	Active bool `json:"active"`
+	// VNetVIP is the GatewaySubnet address the VNet routes on-prem traffic
+	// to; it follows the active instance with the public IP.
+	VNetVIP string `json:"vnet_vip,omitempty"`
+	// Peer is the other instance's GatewaySubnet address: a reset hands over
+	// to it, changes are replicated to it and a standby forwards the ARM
+	// requests it gets to it.
+	Peer      string  `json:"peer,omitempty"`
+	WANRoutes []Route `json:"wan_routes,omitempty"`
 	// P2S is the gateway's own certificate for point-to-site, used when the
 	// model has a VPN client configuration.
 	P2S *P2SCert `json:"p2s,omitempty"`
@@ -220,9 +228,23 @@ func RunAzure(ctx context.Context, specPath string) error {
 		return err
 	}
 	rc := &reconfigurer{spec: spec}
-	cp := azure.New(spec.Model, azure.WithInstance(spec.Instance), azure.WithReconfigurer(rc))
-	// An instance without the public IP is the standby one.
-	cp.SetActive(hasAddr(spec.Model.Gateway.PublicIP))
+	var pr *peer
+	opts := []azure.Option{azure.WithInstance(spec.Instance), azure.WithReconfigurer(rc)}
+	if spec.Peer != "" {
+		pr = newPeer(spec.Peer, spec.API)
+		opts = append(opts, azure.WithForward(pr.proxy(spec.Instance)))
+	}
+	cp := azure.New(spec.Model, opts...)
+	cp.SetActive(spec.Active)
+	vips := []string{spec.Model.Gateway.PublicIP}
+	if spec.VNetVIP != "" {
+		vips = append(vips, spec.VNetVIP)
+	}
+	if spec.Active {
+		if err := takeVIPs(ctx, vips); err != nil {
+			return err
+		}
+	}
 	cp.GatewayEvent("SetGatewayConfiguration", fmt.Sprintf("Gateway instance %s configured: %d connection(s)", spec.Instance, 1))
 
 	t := &tracker{cp: cp, log: log, local: gs.Conn.LocalAddr, peer: gs.Conn.RemoteAddr}
@@ -231,11 +253,13 @@ func RunAzure(ctx context.Context, specPath string) error {
 		return err
 	}
 	defer g.stop()
-	rc.g = g
+	rc.g, rc.peer = g, pr
+	rc.in = &instance{name: spec.Instance, g: g, t: t, cp: cp, vips: vips, peer: pr, log: log}
 
 	mux := http.NewServeMux()
 	mux.Handle("/", cp.Handler())
-	mux.Handle("POST /vpnlab/instance", &instanceControl{g: g, t: t, instance: spec.Instance})
+	mux.Handle("/vpnlab/instance", rc.in)
+	mux.Handle("/vpnlab/model", rc.in)
 	ln, err := net.Listen("tcp", ":"+strconv.Itoa(APIPort))
 	if err != nil {
 		return err
@@ -252,7 +276,7 @@ func RunAzure(ctx context.Context, specPath string) error {
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
 	cp.GatewayEvent("SetConnectionConfiguration", fmt.Sprintf("Connection %s to %s configured", spec.Model.Connection.Name, gs.Conn.RemoteAddr))
-	log.Info("azure gateway ready", "source", "node", "instance", spec.Instance, "api_port", APIPort)
+	log.Info("azure gateway ready", "source", "node", "instance", spec.Instance, "active", spec.Active, "api_port", APIPort)
 	go t.poll(ctx, g)
 	select {
 	case <-ctx.Done():
@@ -273,6 +297,12 @@ type tracker struct {
 	lastReason string
 	connected  bool
 	stopReason string // set while the instance is being stopped
+}
+
+func (t *tracker) setStopReason(r string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.stopReason = r
 }
 
 func (t *tracker) event(e TunnelEvent) {
@@ -431,76 +461,4 @@ func azureBgpState(s string) string {
 		return azure.BgpStateUnknown
 	}
 	return azure.BgpStateUnknown
-}
-
-// instanceControl is the lab's lever on one gateway instance, the platform
-// side Azure does not expose: POST /vpnlab/instance {"action": ...}.
-//
-//	maintenance  log the start of host maintenance (GatewayDiagnosticLog)
-//	stop         the instance goes away: its tunnel is torn down
-//	activate     the instance becomes primary: it routes its new public
-//	             address and initiates the connection, as Azure does
-type instanceControl struct {
-	g        *gateway
-	t        *tracker
-	instance string
-}
-
-// InstanceAction is the body of POST /vpnlab/instance.
-type InstanceAction struct {
-	Action string `json:"action"`
-	Reason string `json:"reason,omitempty"`
-}
-
-func (c *instanceControl) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var a InstanceAction
-	if err := json.NewDecoder(io.LimitReader(r.Body, 4096)).Decode(&a); err != nil {
-		http.Error(w, "bad request: "+err.Error(), http.StatusBadRequest)
-		return
-	}
-	worker := "GatewayTenantWorker_" + c.instance
-	ctx := r.Context()
-	var err error
-	switch a.Action {
-	case "maintenance":
-		c.t.cp.GatewayEvent("HostMaintenanceEvent", fmt.Sprintf("Host maintenance started on %s: %s", worker, a.Reason))
-	case "stop":
-		c.t.cp.SetActive(false)
-		c.t.mu.Lock()
-		c.t.stopReason = "Gateway instance " + c.instance + " stopped: " + a.Reason
-		c.t.mu.Unlock()
-		err = c.g.terminate(ctx)
-	case "activate":
-		c.t.mu.Lock()
-		c.t.stopReason = ""
-		c.t.mu.Unlock()
-		c.t.cp.SetActive(true)
-		if err = c.g.routeWAN(ctx); err == nil {
-			c.t.cp.GatewayEvent("GatewayTenantPrimaryChanged", fmt.Sprintf("%s is now the primary instance: %s", worker, a.Reason))
-			err = c.g.initiate(ctx)
-		}
-	default:
-		http.Error(w, fmt.Sprintf("unknown action %q (maintenance, stop, activate)", a.Action), http.StatusBadRequest)
-		return
-	}
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	c.t.log.Info("instance "+a.Action, "source", "node", "reason", a.Reason)
-	w.WriteHeader(http.StatusNoContent)
-}
-
-// hasAddr reports whether this host has the address on an interface.
-func hasAddr(a string) bool {
-	addrs, err := net.InterfaceAddrs()
-	if err != nil {
-		return false
-	}
-	for _, x := range addrs {
-		if p, ok := x.(*net.IPNet); ok && p.IP.String() == a {
-			return true
-		}
-	}
-	return false
 }

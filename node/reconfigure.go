@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/vpnlab/vpnlab/fakes/azure"
 	"github.com/vpnlab/vpnlab/swan"
@@ -14,6 +13,8 @@ import (
 // instance, as Azure reconfigures its own gateway: through vici and GoBGP.
 type reconfigurer struct {
 	g    *gateway
+	in   *instance
+	peer *peer // nil for a lone instance
 	spec AzureSpec
 }
 
@@ -72,37 +73,16 @@ func (r *reconfigurer) Apply(ctx context.Context, old, new azure.Model) error {
 	if renegotiate {
 		_ = swan.TerminateIKE(ctx, s, gs.Conn.Name)
 	}
+	// Both instances carry the gateway's configuration, as Azure's do: a
+	// change taken by this one goes to its peer (not back, if it came from it).
+	if r.peer != nil && ctx.Value(replicatedKey{}) == nil {
+		if err := r.peer.replicate(ctx, new); err != nil {
+			return fmt.Errorf("configure the other instance: %w", err)
+		}
+	}
 	return nil
 }
 
-// Reset reboots the instance's IKE and BGP services in place: its tunnels
-// drop and the peers reconnect (Reset-AzVirtualNetworkGateway). Moving the
-// public IP to the standby instance is the lab's part (a maintenance event).
-func (r *reconfigurer) Reset(ctx context.Context) error {
-	s, err := localVici(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	sas, err := swan.ListSAs(ctx, s)
-	if err != nil {
-		return err
-	}
-	for _, sa := range sas {
-		if err := swan.TerminateIKEByID(ctx, s, sa.UniqueID); err != nil {
-			return fmt.Errorf("reset: %w", err)
-		}
-	}
-	if r.g.speaker != nil {
-		if err := r.g.speaker.Reset(ctx, "gateway reset"); err != nil {
-			return err
-		}
-	}
-	// Come back as Azure's instance does after a reboot: initiate again.
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(time.Second):
-	}
-	return swan.Initiate(ctx, s, r.g.spec.Conn.Child(), 0)
-}
+// Reset reboots the instance (Reset-AzVirtualNetworkGateway): the active
+// one fails over to its peer and comes back as the standby.
+func (r *reconfigurer) Reset(ctx context.Context) error { return r.in.reset(ctx) }

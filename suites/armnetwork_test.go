@@ -167,21 +167,61 @@ var _ = Describe("Azure SDK for Go (armnetwork) against the fake gateway", Order
 			Should(Equal("65010/ESTABLISHED"))
 	}, NodeTimeout(2*time.Minute))
 
-	It("resets the gateway: the tunnel drops and the lab reconnects", func(ctx SpecContext) {
+	// resetTo resets the gateway through the SDK and waits until the lab runs
+	// on the instance want: it holds the tunnel, BGP is up on it, the
+	// connection is Connected, and the other instance holds no tunnel.
+	resetTo := func(ctx context.Context, from, want string) {
+		Expect(l.ActiveInstance(ctx)).To(Equal(from))
 		before, err := l.AzureLogs(ctx, "TunnelDiagnosticLog")
 		Expect(err).NotTo(HaveOccurred())
 		poller, err := gws.BeginReset(ctx, l.Model.ResourceGroup, l.Model.Gateway.Name, nil)
 		Expect(err).NotTo(HaveOccurred())
 		_, err = poller.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: 200 * time.Millisecond})
 		Expect(err).NotTo(HaveOccurred())
-		Eventually(func() int {
-			logs, err := l.AzureLogs(ctx, "TunnelDiagnosticLog")
-			Expect(err).NotTo(HaveOccurred())
-			return len(logs) - len(before)
-		}).WithContext(ctx).WithTimeout(60*time.Second).WithPolling(time.Second).Should(BeNumerically(">=", 2),
-			"a TunnelDisconnected and a TunnelConnected after the reset")
-		Eventually(func() armnetwork.VirtualNetworkGatewayConnectionStatus { return connectionStatus(ctx) }).
-			WithContext(ctx).WithTimeout(60 * time.Second).WithPolling(500 * time.Millisecond).
-			Should(Equal(armnetwork.VirtualNetworkGatewayConnectionStatusConnected))
-	}, NodeTimeout(2*time.Minute))
+		Eventually(func(g Gomega) {
+			act, err := l.ActiveInstance(ctx)
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(act).To(Equal(want), "the standby took over")
+			st := l.Status(ctx)
+			g.Expect(st.Azure.Node).To(Equal(want))
+			g.Expect(st.Azure.TunnelUp()).To(BeTrue(), "tunnel on %s", want)
+			g.Expect(st.Azure.BGPUp()).To(BeTrue(), "BGP on %s", want)
+			g.Expect(st.Onprem.TunnelUp()).To(BeTrue(), "the device reconnected")
+			g.Expect(connectionStatus(ctx)).To(Equal(armnetwork.VirtualNetworkGatewayConnectionStatusConnected))
+		}).WithContext(ctx).WithTimeout(60 * time.Second).WithPolling(500 * time.Millisecond).Should(Succeed())
+		sas, err := l.SAs(ctx, from)
+		Expect(err).NotTo(HaveOccurred())
+		for _, sa := range sas {
+			Expect(sa.Installed()).To(BeFalse(), "the rebooted instance %s holds no tunnel", from)
+		}
+		// Traffic takes the new instance both ways: the public IP and the
+		// VNet's next hop moved with it.
+		r, err := l.Exec(ctx, lab.OnpremHost, "ping", "-c", "3", "-i", "0.2", "-W", "2", lab.AzureVMIP.String())
+		Expect(err).NotTo(HaveOccurred())
+		Expect(r.Stdout).To(ContainSubstring("3 received"), "ping after the reset: %s %s", r.Stdout, r.Stderr)
+		// The logs tell the story as Azure's do: the tunnel dropped on one
+		// instance and connected on the other.
+		logs, err := l.AzureLogs(ctx, "TunnelDiagnosticLog")
+		Expect(err).NotTo(HaveOccurred())
+		fresh := logs[len(before):]
+		worker := func(node string) string {
+			if node == lab.AzureGW1 {
+				return "GatewayTenantWorker_IN_1"
+			}
+			return "GatewayTenantWorker_IN_0"
+		}
+		Expect(fresh).To(ContainElement(SatisfyAll(HaveField("OperationName", "TunnelDisconnected"), HaveField("Instance", worker(from)))))
+		Expect(fresh).To(ContainElement(SatisfyAll(HaveField("OperationName", "TunnelConnected"), HaveField("Instance", worker(want)))))
+		gw, err := l.AzureLogs(ctx, "GatewayDiagnosticLog")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(gw).To(ContainElement(SatisfyAll(HaveField("OperationName", "GatewayTenantPrimaryChanged"),
+			HaveField("Instance", worker(want)), HaveField("Message", ContainSubstring("gateway reset")))))
+	}
+
+	It("resets the gateway: the active instance reboots, the standby takes over with the changed key, and resetting again reboots the other", func(ctx SpecContext) {
+		// The shared key changed through the SDK above reached IN_1 too:
+		// the device reconnects to it with that key.
+		resetTo(ctx, lab.AzureGW, lab.AzureGW1)
+		resetTo(ctx, lab.AzureGW1, lab.AzureGW)
+	}, NodeTimeout(3*time.Minute))
 })

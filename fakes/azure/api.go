@@ -104,8 +104,13 @@ func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			a.diagnostics(w, r)
 		}
 	case strings.EqualFold(first(path), "subscriptions"):
-		if authorized(w, r) {
-			a.arm(w, r, strings.Split(path, "/"))
+		if !authorized(w, r) {
+			return
+		}
+		if seg := strings.Split(path, "/"); a.forwards(r, seg) {
+			a.g.forward.ServeHTTP(w, r)
+		} else {
+			a.arm(w, r, seg)
 		}
 	default:
 		writeError(w, http.StatusNotFound, "NotFound", fmt.Sprintf("No route matches %q.", r.URL.Path))

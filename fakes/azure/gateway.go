@@ -3,6 +3,7 @@ package azure
 import (
 	"cmp"
 	"fmt"
+	"net/http"
 	"regexp"
 	"slices"
 	"strings"
@@ -17,6 +18,7 @@ type Gateway struct {
 	now      func() time.Time // called with mu held only
 	instance string           // "IN_0"
 	reconf   Reconfigurer
+	forward  http.Handler // a standby's way to the active instance's API, or nil
 	ops      *operations
 
 	// cfg serialises changes to the model (PUTs, shared key, reset); it is

@@ -1,0 +1,87 @@
+package azure
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// ForwardedHeader marks an ARM request a standby instance passed on to the
+// active one; an instance never passes such a request on again, so two
+// instances that both believe they are standby cannot loop.
+const ForwardedHeader = "X-Vpnlab-Forwarded-By"
+
+// WithForward sets where a standby instance sends the ARM requests it does
+// not own: the active instance's API, so that a client keeps one endpoint
+// across failovers, as Azure Resource Manager is one endpoint whatever
+// instance is primary. An operation this instance started (a reset that
+// made it standby, say) is still answered here. Default: none, a standby
+// answers for itself.
+func WithForward(h http.Handler) Option {
+	return optionFunc(func(g *Gateway) { g.forward = h })
+}
+
+// Active reports whether this instance is the active one.
+func (g *Gateway) Active() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.active
+}
+
+// forwards reports whether the ARM request, split into seg, goes to the
+// other instance: everything while this one is standby, except the
+// operations it started itself, and, while active, the operations the
+// other one started (a reset through a standby's endpoint, say).
+func (a *api) forwards(r *http.Request, seg []string) bool {
+	if a.g.forward == nil || r.Header.Get(ForwardedHeader) != "" {
+		return false
+	}
+	if id, ok := operationIn(seg); ok {
+		_, known := a.g.ops.get(id)
+		return !known
+	}
+	return !a.g.Active()
+}
+
+// operationIn finds the operation an ARM path names:
+// .../locations/{l}/operations/{id}, .../locations/{l}/operationResults/{id}
+// or .../networkWatchers/{nw}/troubleshoot/{id}/files.
+func operationIn(seg []string) (string, bool) {
+	for i := 0; i+1 < len(seg); i++ {
+		switch {
+		case i >= 2 && strings.EqualFold(seg[i-2], "locations") &&
+			(strings.EqualFold(seg[i], "operations") || strings.EqualFold(seg[i], "operationResults")):
+			return seg[i+1], true
+		case strings.EqualFold(seg[i], "troubleshoot") && i+2 < len(seg) && strings.EqualFold(seg[i+2], "files"):
+			return seg[i+1], true
+		}
+	}
+	return "", false
+}
+
+// Replicate makes m this instance's model, as Azure's control plane keeps
+// both instances of a gateway configured alike: the change is applied
+// through the Reconfigurer and committed without a log record (the
+// instance that took the change logged it). A model that does not validate
+// is refused.
+func (g *Gateway) Replicate(ctx context.Context, m Model) error {
+	if err := m.Validate(); err != nil {
+		return err
+	}
+	g.cfg.Lock()
+	defer g.cfg.Unlock()
+	old := g.Model()
+	if err := g.reconf.Apply(ctx, old.clone(), m.clone()); err != nil {
+		g.mu.Lock()
+		keys := append(slices.Clone(g.keys), m.Connection.SharedKey)
+		g.mu.Unlock()
+		slices.SortStableFunc(keys, func(a, b string) int { return len(b) - len(a) })
+		return &applyError{err, redactKeys(err.Error(), keys)}
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.model = m.clone()
+	g.rememberKeyLocked(m.Connection.SharedKey)
+	return nil
+}
