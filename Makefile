@@ -29,7 +29,7 @@ images: bin/vpnlab-node
 
 # Bring a lab up and leave it running: make lab SCENARIO=healthy
 lab: images bin/vpnlab
-	bin/vpnlab lab up --scenario $(SCENARIO)
+	bin/vpnlab lab up --scenario $(SCENARIO) $(LABFLAGS)
 
 lab-down: bin/vpnlab
 	bin/vpnlab lab down --all

@@ -14,13 +14,15 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 )
 
-// Config is a speaker with one eBGP neighbour.
+// Config is a speaker with one eBGP neighbour, or more: a device that
+// peers with both instances of an active-active gateway has ExtraPeers.
 type Config struct {
 	ASN          uint32
 	RouterID     string
 	LocalAddress string // source of the session, also the next hop advertised
 	Advertise    []string
 	Peer         Peer
+	ExtraPeers   []Peer `json:",omitempty"`
 	GRPCAddr     string // "" = no gRPC API
 }
 
@@ -59,9 +61,11 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Speaker, error) 
 		srv.Stop()
 		return nil, fmt.Errorf("start bgp: %w", err)
 	}
-	if err := s.AddPeer(ctx, cfg.Peer); err != nil {
-		srv.Stop()
-		return nil, err
+	for _, p := range append([]Peer{cfg.Peer}, cfg.ExtraPeers...) {
+		if err := s.addPeer(ctx, p); err != nil {
+			srv.Stop()
+			return nil, err
+		}
 	}
 	for _, p := range cfg.Advertise {
 		if err := s.Originate(ctx, p); err != nil {
@@ -72,8 +76,16 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Speaker, error) 
 	return s, nil
 }
 
-// AddPeer configures the neighbour.
+// AddPeer configures the (main) neighbour.
 func (s *Speaker) AddPeer(ctx context.Context, p Peer) error {
+	if err := s.addPeer(ctx, p); err != nil {
+		return err
+	}
+	s.cfg.Peer = p
+	return nil
+}
+
+func (s *Speaker) addPeer(ctx context.Context, p Peer) error {
 	hold := uint64(p.HoldTime / time.Second)
 	if hold == 0 {
 		hold = 180
@@ -101,7 +113,6 @@ func (s *Speaker) AddPeer(ctx context.Context, p Peer) error {
 	if err := s.srv.AddPeer(ctx, &api.AddPeerRequest{Peer: peer}); err != nil {
 		return fmt.Errorf("add bgp peer %s: %w", p.Address, err)
 	}
-	s.cfg.Peer = p
 	return nil
 }
 
@@ -232,9 +243,14 @@ func (l *logger) GetLevel() gobgplog.LogLevel      { return l.level }
 // Reset tears the session down (a hard reset, as a tunnel interface going
 // down does to a BGP session over it); it comes up again by itself.
 func (s *Speaker) Reset(ctx context.Context, reason string) error {
-	err := s.srv.ResetPeer(ctx, &api.ResetPeerRequest{Address: s.cfg.Peer.Address, Communication: reason})
+	return s.ResetNeighbor(ctx, s.cfg.Peer.Address, reason)
+}
+
+// ResetNeighbor tears down the session with one neighbour.
+func (s *Speaker) ResetNeighbor(ctx context.Context, addr, reason string) error {
+	err := s.srv.ResetPeer(ctx, &api.ResetPeerRequest{Address: addr, Communication: reason})
 	if err != nil {
-		return fmt.Errorf("reset bgp peer %s: %w", s.cfg.Peer.Address, err)
+		return fmt.Errorf("reset bgp peer %s: %w", addr, err)
 	}
 	return nil
 }

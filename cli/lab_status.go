@@ -36,7 +36,11 @@ func labStatus(ctx context.Context, args []string, out, errw io.Writer) error {
 
 func printStatus(w io.Writer, s lab.Status) {
 	fmt.Fprintf(w, "\nLab %s\n", s.Lab)
-	for _, g := range []lab.GatewayStatus{s.Onprem, s.Azure} {
+	gws := []lab.GatewayStatus{s.Onprem, s.Azure}
+	if s.AzureIN1 != nil {
+		gws = append(gws, *s.AzureIN1)
+	}
+	for _, g := range gws {
 		fmt.Fprintf(w, "\n[%s] (charon via vici, GoBGP via gRPC)\n", g.Node)
 		if len(g.SAs) == 0 {
 			fmt.Fprintln(w, "  IKE SA: none")
@@ -84,6 +88,11 @@ func printStatus(w io.Writer, s lab.Status) {
 	}
 	a := s.API
 	fmt.Fprintf(w, "\n[Azure portal] connection status: %s  ingress %d B, egress %d B\n", a.ConnectionStatus, a.IngressBytes, a.EgressBytes)
+	if len(a.Tunnels) > 1 {
+		for _, t := range a.Tunnels {
+			fmt.Fprintf(w, "  tunnel %s: %s  ingress %d B, egress %d B\n", t.Tunnel, t.ConnectionStatus, t.IngressBytesTransferred, t.EgressBytesTransferred)
+		}
+	}
 	for _, p := range a.BgpPeers {
 		fmt.Fprintf(w, "  BGP peer %s ASN %d: %s (connected %s) routes received %d\n", p.Neighbor, p.Asn, p.State, p.ConnectedDuration, p.RoutesReceived)
 	}

@@ -20,6 +20,7 @@ func labUp(ctx context.Context, args []string, out, errw io.Writer) error {
 	sf := addScenarioFlags(fs, "healthy")
 	profilePath := fs.String("profile", "", "device profile YAML for the on-prem gateway (default: built-in)")
 	image := fs.String("image", lab.DefaultImage, "node image")
+	aa := fs.Bool("active-active", false, "run the Azure gateway active-active: a tunnel and a BGP session to each instance")
 	if err := fs.Parse(args); err != nil {
 		return usagef("%v", err)
 	}
@@ -28,6 +29,9 @@ func labUp(ctx context.Context, args []string, out, errw io.Writer) error {
 		return err
 	}
 	opts := []lab.Option{lab.WithImage(*image)}
+	if *aa {
+		opts = append(opts, lab.WithActiveActive())
+	}
 	if *profilePath != "" {
 		p, err := profile.Load(*profilePath)
 		if err != nil {

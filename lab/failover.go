@@ -215,7 +215,7 @@ func (l *Lab) findActive(ctx context.Context) error {
 		a, err := l.instanceAPI(name)
 		if err == nil {
 			var st node.InstanceState
-			if st, err = a.Instance(ctx); err == nil && st.Active {
+			if st, err = a.Instance(ctx); err == nil && st.Primary {
 				l.active = name
 				return nil
 			}

@@ -81,6 +81,9 @@ type config struct {
 	scenario  string
 	onpremKey string
 	azureKey  string
+	// activeActive runs the gateway active-active, the device with a
+	// tunnel and a BGP session to each instance.
+	activeActive bool
 }
 
 // Option changes how Start builds the lab.
@@ -118,6 +121,11 @@ func WithProgress(fn func(step string, took time.Duration)) Option {
 
 // WithScenario labels the lab's objects with the scenario it runs.
 func WithScenario(name string) Option { return func(c *config) error { c.scenario = name; return nil } }
+
+// WithActiveActive runs the Azure gateway active-active: each instance has
+// its own public IP and BGP address, and the on-prem device keeps a tunnel
+// and a BGP session to each ([HA]).
+func WithActiveActive() Option { return func(c *config) error { c.activeActive = true; return nil } }
 
 // Start builds the lab and returns once every node runs its role; see Wait
 // for the tunnel and BGP. On error it returns the partial lab, which the
@@ -161,6 +169,9 @@ func Start(ctx context.Context, opts ...Option) (*Lab, error) {
 		key = newSharedKey()
 	}
 	model := azureModel(c.profile, key)
+	if c.activeActive {
+		activeActive(&model)
+	}
 	if c.azureKey != "" {
 		model.Connection.SharedKey = c.azureKey
 	}
@@ -199,6 +210,9 @@ func Start(ctx context.Context, opts ...Option) (*Lab, error) {
 	model.Gateway.VpnClient = cs.p2s.vpnClient()
 	l.pki, l.p2s = cs.p2s, cs.p2s.clientSpec()
 	l.onprem = onpremSpec(c.profile, key)
+	if c.activeActive {
+		onpremActiveActive(&l.onprem, model)
+	}
 	az := azureSpec(model, "IN_0")
 	az.P2S = &node.P2SCert{ID: GatewayP2SID, CertPEM: cs.p2s.gw.CertPEM(), KeyPEM: cs.p2s.gw.KeyPEM()}
 	az.API = cs.api
@@ -207,9 +221,9 @@ func Start(ctx context.Context, opts ...Option) (*Lab, error) {
 	}
 
 	l.active = AzureGW
-	az.Active, az.VNetVIP, az.Peer = true, AzureGWAddr.String(), AzureGW1VNet.String()
+	az.Active, az.Primary, az.VNetVIP, az.Peer = true, true, AzureGWAddr.String(), AzureGW1VNet.String()
 	az1 := az
-	az1.Instance, az1.Active, az1.Peer = "IN_1", false, AzureGWVNet.String()
+	az1.Instance, az1.Active, az1.Primary, az1.Peer = "IN_1", c.activeActive, false, AzureGWVNet.String()
 	plans := l.plans(l.onprem, az, az1, l.p2s)
 	var (
 		wg   sync.WaitGroup

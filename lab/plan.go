@@ -41,6 +41,7 @@ var (
 	RouterOnprem = netip.MustParseAddr("198.51.100.1")
 	RouterAzure  = netip.MustParseAddr("203.0.113.1")
 	AzurePublic  = netip.MustParseAddr("203.0.113.10") // the gateway's one public IP: the active instance's
+	AzurePublic2 = netip.MustParseAddr("203.0.113.11") // IN_1's public IP in active-active
 	AzureGWWAN   = netip.MustParseAddr("203.0.113.4")  // IN_0's own address on the internet side
 	AzureGW1WAN  = netip.MustParseAddr("203.0.113.5")  // IN_1's
 	AzureGWVNet  = netip.MustParseAddr("198.19.255.4") // IN_0 in the GatewaySubnet
@@ -53,6 +54,7 @@ var (
 	OnpremLAN   = netip.MustParsePrefix("198.18.10.0/24")
 	AzureVNet   = netip.MustParsePrefix("198.19.0.0/16")
 	AzureBGPIP  = netip.MustParseAddr("169.254.21.1")
+	AzureBGPIP2 = netip.MustParseAddr("169.254.21.5") // IN_1's in active-active
 	OnpremBGPIP = netip.MustParseAddr("169.254.21.2")
 	P2SClientIP = netip.MustParseAddr("198.51.100.20") // a remote user somewhere on the internet
 	P2SPool     = netip.MustParsePrefix("198.18.200.0/24")

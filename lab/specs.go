@@ -78,6 +78,41 @@ func azureModel(p profile.Profile, key string) azure.Model {
 	return m
 }
 
+// activeActive makes the model an active-active gateway: IN_1 gets a public
+// IP and a custom BGP address of its own.
+func activeActive(m *azure.Model) {
+	m.Gateway.ActiveActive = true
+	m.Gateway.PublicIP2 = AzurePublic2.String()
+	if len(m.Gateway.CustomBgpIPAddresses) > 0 {
+		m.Gateway.CustomBgpIPAddresses = []string{AzureBGPIP.String(), AzureBGPIP2.String()}
+	}
+}
+
+// ConnNameIN1 is the device's connection to IN_1 of an active-active gateway.
+const ConnNameIN1 = "azure-in1"
+
+// onpremActiveActive gives the device a second tunnel, to IN_1's public IP,
+// with the same key and algorithms, and with BGP a second session, to
+// IN_1's BGP address. Each tunnel carries its instance's BGP address and
+// the VNet (narrowed traffic selectors: kernel-libipsec picks a tunnel by
+// policy, and each BGP session must take its own).
+func onpremActiveActive(s *node.GatewaySpec, m azure.Model) {
+	second := s.Conn
+	second.Name = ConnNameIN1
+	second.RemoteAddr, second.RemoteID = m.Gateway.PublicIP2, m.Gateway.PublicIP2
+	ec := node.ExtraConn{Conn: second, SharedKey: s.SharedKey}
+	if s.BGP != nil {
+		vnet := m.Gateway.VNetAddressSpace
+		s.Conn.RemoteTS = append([]string{s.BGP.Peer.Address + "/32"}, vnet...)
+		peer := s.BGP.Peer
+		peer.Address = m.Gateway.CustomBgpIPOf("IN_1")
+		ec.Conn.RemoteTS = append([]string{peer.Address + "/32"}, vnet...)
+		ec.BGPPeer = peer.Address
+		s.BGP.ExtraPeers = append(s.BGP.ExtraPeers, peer)
+	}
+	s.Extra = append(s.Extra, ec)
+}
+
 func azureSpec(m azure.Model, instance string) node.AzureSpec {
 	return node.AzureSpec{
 		Model: m, SharedKey: m.Connection.SharedKey, Instance: instance,

@@ -49,28 +49,36 @@ func (g GatewayStatus) BGPUp() bool {
 
 // AzureView is the fake gateway as its Azure-like API shows it.
 type AzureView struct {
-	ConnectionStatus string                `json:"connectionStatus"`
-	IngressBytes     uint64                `json:"ingressBytesTransferred"`
-	EgressBytes      uint64                `json:"egressBytesTransferred"`
-	BgpPeers         []azure.BgpPeerStatus `json:"bgpPeers"`
-	TunnelLog        []azure.LogRecord     `json:"tunnelDiagnosticLog"`
-	Errors           []string              `json:"errors,omitempty"`
+	ConnectionStatus string `json:"connectionStatus"`
+	// Tunnels is tunnelConnectionStatus: one tunnel per instance in active-active.
+	Tunnels      []azure.TunnelConnectionHealth `json:"tunnelConnectionStatus,omitempty"`
+	IngressBytes uint64                         `json:"ingressBytesTransferred"`
+	EgressBytes  uint64                         `json:"egressBytesTransferred"`
+	BgpPeers     []azure.BgpPeerStatus          `json:"bgpPeers"`
+	TunnelLog    []azure.LogRecord              `json:"tunnelDiagnosticLog"`
+	Errors       []string                       `json:"errors,omitempty"`
 }
 
 // Status is the whole lab at one moment.
 type Status struct {
-	Lab     string                  `json:"lab"`
-	Onprem  GatewayStatus           `json:"onprem"`
-	Azure   GatewayStatus           `json:"azure"`
-	P2S     *GatewayStatus          `json:"p2s_client,omitempty"`
-	API     AzureView               `json:"azure_api"`
-	Router  map[string]node.Counter `json:"router_counters"`
-	Errors  []string                `json:"errors,omitempty"`
-	Elapsed time.Duration           `json:"-"`
+	Lab    string        `json:"lab"`
+	Onprem GatewayStatus `json:"onprem"`
+	Azure  GatewayStatus `json:"azure"`
+	// AzureIN1 is the second instance of an active-active gateway (Azure
+	// is then IN_0); in active-standby Azure is the active instance.
+	AzureIN1 *GatewayStatus          `json:"azure_in1,omitempty"`
+	P2S      *GatewayStatus          `json:"p2s_client,omitempty"`
+	API      AzureView               `json:"azure_api"`
+	Router   map[string]node.Counter `json:"router_counters"`
+	Errors   []string                `json:"errors,omitempty"`
+	Elapsed  time.Duration           `json:"-"`
 }
 
 // Healthy reports whether the tunnel, BGP and the Azure view are all up.
 func (s Status) Healthy() bool {
+	if s.AzureIN1 != nil && !(s.AzureIN1.TunnelUp() && s.AzureIN1.BGPUp()) {
+		return false
+	}
 	return s.Onprem.TunnelUp() && s.Azure.TunnelUp() && s.Onprem.BGPUp() && s.Azure.BGPUp() &&
 		s.API.ConnectionStatus == "Connected" && (s.P2S == nil || s.P2S.TunnelUp())
 }
@@ -97,7 +105,13 @@ func (l *Lab) health(ctx context.Context) Status {
 		s.Errors = append(s.Errors, err.Error())
 	}
 	s.Onprem = l.gatewayStatus(ctx, OnpremGW)
-	s.Azure = l.gatewayStatus(ctx, l.active)
+	if l.Model.Gateway.ActiveActive {
+		s.Azure = l.gatewayStatus(ctx, AzureGW)
+		in1 := l.gatewayStatus(ctx, AzureGW1)
+		s.AzureIN1 = &in1
+	} else {
+		s.Azure = l.gatewayStatus(ctx, l.active)
+	}
 	s.API = l.azureConnection(ctx)
 	if l.nodes[P2SClient] != nil {
 		p := GatewayStatus{Node: P2SClient}
@@ -185,6 +199,7 @@ func (l *Lab) azureConnection(ctx context.Context) AzureView {
 		v.Errors = append(v.Errors, err.Error())
 	} else {
 		v.ConnectionStatus = c.Properties.ConnectionStatus
+		v.Tunnels = c.Properties.Tunnels
 		v.IngressBytes, v.EgressBytes = c.Properties.IngressBytesTransferred, c.Properties.EgressBytesTransferred
 	}
 	return v

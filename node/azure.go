@@ -28,9 +28,11 @@ type AzureSpec struct {
 	Model     azure.Model `json:"model"`
 	SharedKey string      `json:"shared_key"` // the connection's key; Model never carries it
 	Instance  string      `json:"instance"`   // IN_0 or IN_1
-	// Active says whether the instance starts as the primary, holding the
-	// public IP and VNetVIP.
-	Active bool `json:"active"`
+	// Active says whether the instance starts in service, Primary whether
+	// it starts as the primary, holding VNetVIP (and in active-standby the
+	// public IP). In active-standby only the primary is active.
+	Active  bool `json:"active"`
+	Primary bool `json:"primary"`
 	// VNetVIP is the GatewaySubnet address the VNet routes on-prem traffic
 	// to; it follows the active instance with the public IP.
 	VNetVIP string `json:"vnet_vip,omitempty"`
@@ -100,10 +102,11 @@ const (
 // as Azure configures its own instances.
 func AzureGatewaySpec(s AzureSpec) (GatewaySpec, error) {
 	m := s.Model
+	public := m.Gateway.PublicIPOf(s.Instance)
 	c := swan.Conn{
 		Name: m.Connection.Name, Version: 2,
-		LocalAddr: m.Gateway.PublicIP, RemoteAddr: m.LocalGateway.GatewayIPAddress,
-		LocalID: m.Gateway.PublicIP, RemoteID: m.LocalGateway.GatewayIPAddress,
+		LocalAddr: public, RemoteAddr: m.LocalGateway.GatewayIPAddress,
+		LocalID: public, RemoteID: m.LocalGateway.GatewayIPAddress,
 		Proposals: azureIKE, IKELifetime: azureIKELifetime,
 		DPDDelay:     time.Duration(m.Connection.DpdTimeoutSeconds) * time.Second,
 		ESPProposals: azureESP, ChildLifetime: azureChildLifetime, ChildLifeKB: azureChildLifeKB,
@@ -134,7 +137,7 @@ func AzureGatewaySpec(s AzureSpec) (GatewaySpec, error) {
 			roots = append(roots, "-----BEGIN CERTIFICATE-----\n"+r.PublicCertData+"\n-----END CERTIFICATE-----\n")
 		}
 		spec.Extra = append(spec.Extra, ExtraConn{PrivateKey: s.P2S.KeyPEM, Conn: swan.Conn{
-			Name: P2SConnName, Version: 2, LocalAddr: m.Gateway.PublicIP, RemoteAddr: "%any",
+			Name: P2SConnName, Version: 2, LocalAddr: public, RemoteAddr: "%any",
 			LocalID: s.P2S.ID, LocalCert: s.P2S.CertPEM, RemoteCACerts: roots, Pools: []string{"p2s-pool"},
 			Proposals: azureP2SIKE, IKELifetime: azureIKELifetime, DPDDelay: c.DPDDelay,
 			ESPProposals: azureP2SESP, ChildLifetime: azureChildLifetime,
@@ -147,8 +150,8 @@ func AzureGatewaySpec(s AzureSpec) (GatewaySpec, error) {
 	}
 	if m.Gateway.EnableBgp && m.Connection.EnableBgp {
 		local := m.Gateway.BgpPeeringAddress
-		if len(m.Gateway.CustomBgpIPAddresses) > 0 {
-			local = m.Gateway.CustomBgpIPAddresses[0]
+		if a := m.Gateway.CustomBgpIPOf(s.Instance); a != "" {
+			local = a
 		}
 		peer := m.LocalGateway.BgpPeeringAddress
 		apipa := isAPIPA(peer)
@@ -234,16 +237,23 @@ func RunAzure(ctx context.Context, specPath string) error {
 		pr = newPeer(spec.Peer, spec.API)
 		opts = append(opts, azure.WithForward(pr.proxy(spec.Instance)))
 	}
-	cp := azure.New(spec.Model, opts...)
-	cp.SetActive(spec.Active)
-	vips := []string{spec.Model.Gateway.PublicIP}
-	if spec.VNetVIP != "" {
-		vips = append(vips, spec.VNetVIP)
+	aa := spec.Model.Gateway.ActiveActive
+	if pr != nil && aa {
+		opts = append(opts, azure.WithPeerTunnels(pr.tunnels))
 	}
-	if spec.Active {
-		if err := takeVIPs(ctx, vips); err != nil {
-			return err
-		}
+	cp := azure.New(spec.Model, opts...)
+	var own, primary []string
+	if aa {
+		own = []string{spec.Model.Gateway.PublicIPOf(spec.Instance)}
+	} else {
+		primary = []string{spec.Model.Gateway.PublicIP}
+	}
+	if spec.VNetVIP != "" {
+		primary = append(primary, spec.VNetVIP)
+	}
+	in := &instance{name: spec.Instance, cp: cp, own: own, primary: primary, aa: aa, peer: pr, log: log}
+	if err := in.start(ctx, spec.Active, spec.Primary); err != nil {
+		return err
 	}
 	cp.GatewayEvent("SetGatewayConfiguration", fmt.Sprintf("Gateway instance %s configured: %d connection(s)", spec.Instance, 1))
 
@@ -254,12 +264,14 @@ func RunAzure(ctx context.Context, specPath string) error {
 	}
 	defer g.stop()
 	rc.g, rc.peer = g, pr
-	rc.in = &instance{name: spec.Instance, g: g, t: t, cp: cp, vips: vips, peer: pr, log: log}
+	in.g, in.t = g, t
+	rc.in = in
 
 	mux := http.NewServeMux()
 	mux.Handle("/", cp.Handler())
 	mux.Handle("/vpnlab/instance", rc.in)
 	mux.Handle("/vpnlab/model", rc.in)
+	mux.Handle("/vpnlab/tunnels", rc.in)
 	ln, err := net.Listen("tcp", ":"+strconv.Itoa(APIPort))
 	if err != nil {
 		return err
@@ -276,7 +288,8 @@ func RunAzure(ctx context.Context, specPath string) error {
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
 	cp.GatewayEvent("SetConnectionConfiguration", fmt.Sprintf("Connection %s to %s configured", spec.Model.Connection.Name, gs.Conn.RemoteAddr))
-	log.Info("azure gateway ready", "source", "node", "instance", spec.Instance, "active", spec.Active, "api_port", APIPort)
+	log.Info("azure gateway ready", "source", "node", "instance", spec.Instance, "active", spec.Active, "primary", spec.Primary,
+		"active_active", aa, "api_port", APIPort)
 	go t.poll(ctx, g)
 	select {
 	case <-ctx.Done():

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -47,10 +48,14 @@ type GatewaySpec struct {
 	RetransmitTimeout float64 `json:"retransmit_timeout,omitempty"`
 }
 
-// ExtraConn is a further connection with its own key.
+// ExtraConn is a further connection with its own key: the point-to-site
+// side of a gateway, or a device's tunnel to the second instance of an
+// active-active gateway (a pre-shared key and a BGP neighbour through it).
 type ExtraConn struct {
 	Conn       swan.Conn `json:"conn"`
 	PrivateKey string    `json:"private_key,omitempty"`
+	SharedKey  string    `json:"shared_key,omitempty"`
+	BGPPeer    string    `json:"bgp_peer,omitempty"`
 }
 
 // Pool is a virtual IP address pool.
@@ -138,8 +143,10 @@ func startGateway(ctx context.Context, spec GatewaySpec, log *slog.Logger, onEve
 		}
 	}
 	if spec.BGP != nil {
-		if err := g.routeIntoTunnel(ctx, spec.BGP.Peer.Address+"/32"); err != nil {
-			return nil, err
+		for _, p := range append([]bgp.Peer{spec.BGP.Peer}, spec.BGP.ExtraPeers...) {
+			if err := g.routeIntoTunnel(ctx, p.Address+"/32"); err != nil {
+				return nil, err
+			}
 		}
 	}
 
@@ -188,12 +195,16 @@ func (g *gateway) loadConn(ctx context.Context) error {
 			if err := swan.LoadKey(ctx, s, ec.PrivateKey); err != nil {
 				return err
 			}
-		case ec.Conn.Name == g.spec.Conn.Name:
+		case ec.Conn.Name == g.spec.Conn.Name || ec.SharedKey != "":
 			owners := []string{c.LocalID}
 			if c.RemoteID != "" {
 				owners = append(owners, c.RemoteID)
 			}
-			if err := swan.LoadSharedKey(ctx, s, "psk-"+c.Name, g.spec.SharedKey, owners...); err != nil {
+			key := g.spec.SharedKey
+			if ec.SharedKey != "" {
+				key = ec.SharedKey
+			}
+			if err := swan.LoadSharedKey(ctx, s, "psk-"+c.Name, key, owners...); err != nil {
 				return err
 			}
 		}
@@ -304,10 +315,10 @@ func (g *gateway) handle(ev vici.Event) {
 			if te.Kind == "child-up" && len(g.spec.VIPRoutes) > 0 && conn == g.spec.Conn.Name {
 				go g.routeVIP(context.Background())
 			}
-			if te.Kind == "ike-down" && conn == g.spec.Conn.Name && g.speaker != nil {
-				// The tunnel interface went down: so does the BGP session over it.
+			if neighbor := g.neighborThrough(conn); te.Kind == "ike-down" && neighbor != "" {
+				// The tunnel went down: so does the BGP session over it.
 				go func() {
-					if err := g.speaker.Reset(context.Background(), "tunnel down"); err != nil {
+					if err := g.speaker.ResetNeighbor(context.Background(), neighbor, "tunnel down"); err != nil {
 						g.log.Warn("bgp reset", "source", "node", "err", err)
 					}
 				}()
@@ -315,6 +326,22 @@ func (g *gateway) handle(ev vici.Event) {
 			g.onEvent(te)
 		}
 	}
+}
+
+// neighborThrough returns the BGP neighbour reached through conn, or "".
+func (g *gateway) neighborThrough(conn string) string {
+	if g.speaker == nil || g.spec.BGP == nil {
+		return ""
+	}
+	if conn == g.spec.Conn.Name {
+		return g.spec.BGP.Peer.Address
+	}
+	for _, ec := range g.spec.Extra {
+		if ec.Conn.Name == conn {
+			return ec.BGPPeer
+		}
+	}
+	return ""
 }
 
 func str(v any) string {
@@ -400,13 +427,27 @@ func (g *gateway) ensureUp(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, sa := range sas {
-		if sa.Conn == g.spec.Conn.Name && (sa.Installed() || sa.State == "CONNECTING") {
-			return nil
+	var errs []error
+	for _, c := range g.initiated() {
+		if !slices.ContainsFunc(sas, func(sa swan.IKESA) bool {
+			return sa.Conn == c.Name && (sa.Installed() || sa.State == "CONNECTING")
+		}) {
+			g.log.Info("tunnel down, initiating", "source", "node", "conn", c.Name)
+			errs = append(errs, swan.Initiate(ctx, s, c.Child(), 0))
 		}
 	}
-	g.log.Info("tunnel down, initiating", "source", "node", "conn", g.spec.Conn.Name)
-	return swan.Initiate(ctx, s, g.spec.Conn.Child(), 0)
+	return errors.Join(errs...)
+}
+
+// initiated returns the connections this gateway keeps up itself.
+func (g *gateway) initiated() []swan.Conn {
+	out := []swan.Conn{g.spec.Conn}
+	for _, ec := range g.spec.Extra {
+		if ec.Conn.Initiator {
+			out = append(out, ec.Conn)
+		}
+	}
+	return out
 }
 
 // terminate closes the main connection's IKE SAs.

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,25 +24,47 @@ import (
 	"github.com/vpnlab/vpnlab/swan"
 )
 
-// instance is one fake gateway instance's part in an active-standby pair:
-// it holds the gateway's addresses while active, hands over to its peer
-// when it stops or is reset, and keeps the peer configured alike.
+// instance is one fake gateway instance's part in the pair. In
+// active-standby the primary instance holds the gateway's public IP and
+// its GatewaySubnet address (the VNet's next hop) and the other waits; in
+// active-active each instance holds its own public IP and serves its own
+// tunnel, and the primary one also holds the VNet's next hop. An instance
+// hands over to its peer when it stops or is reset and keeps the peer
+// configured alike.
 type instance struct {
-	name string // IN_0 or IN_1
-	g    *gateway
-	t    *tracker
-	cp   *azure.Gateway
-	vips []string // the public IP and the VNet next hop
-	peer *peer    // nil for a lone instance
-	log  *slog.Logger
+	name    string // IN_0 or IN_1
+	g       *gateway
+	t       *tracker
+	cp      *azure.Gateway
+	own     []string // addresses held while the instance serves (active-active: its public IP)
+	primary []string // addresses held while it is the primary
+	aa      bool     // active-active
+	peer    *peer    // nil for a lone instance
+	log     *slog.Logger
 
-	mu sync.Mutex // serialises stop, activate and reset
+	mu        sync.Mutex // serialises stop, activate and reset
+	isPrimary bool
 }
 
-// rebootTime is how long a reset instance takes to come back as standby.
+// rebootTime is how long a reset instance takes to come back.
 const rebootTime = 2 * time.Second
 
 func (in *instance) worker() string { return "GatewayTenantWorker_" + in.name }
+
+// start brings the instance into service as the spec says.
+func (in *instance) start(ctx context.Context, active, primary bool) error {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.cp.SetActive(active)
+	if !active {
+		return nil
+	}
+	in.isPrimary = primary
+	if primary {
+		return takeVIPs(ctx, append(slices.Clone(in.own), in.primary...))
+	}
+	return takeVIPs(ctx, in.own)
+}
 
 // stop takes the instance out of service: the addresses go first, as when
 // its host goes away, then its tunnel is torn down.
@@ -53,30 +76,37 @@ func (in *instance) stop(ctx context.Context, reason string) error {
 
 func (in *instance) stopLocked(ctx context.Context, reason string, reboot bool) error {
 	in.cp.SetActive(false)
+	in.isPrimary = false
 	in.t.setStopReason(reason)
-	err := releaseVIPs(ctx, in.vips)
+	held := append(slices.Clone(in.own), in.primary...)
 	if !reboot {
-		return errors.Join(err, in.g.terminate(ctx))
+		return errors.Join(releaseVIPs(ctx, held), in.g.terminate(ctx))
 	}
-	// A reboot ends every SA, point-to-site ones too, and the BGP session.
-	s, verr := localVici(ctx)
-	if verr != nil {
-		return errors.Join(err, verr)
+	// A reboot is orderly: IKE stops answering, every SA is deleted (the
+	// peer hears of it and moves its traffic), point-to-site ones too, then
+	// the BGP session and the addresses go.
+	if err := fenceIKE(ctx, true); err != nil {
+		return errors.Join(err, releaseVIPs(ctx, held))
+	}
+	s, err := localVici(ctx)
+	if err != nil {
+		return errors.Join(err, releaseVIPs(ctx, held))
 	}
 	defer s.Close()
-	sas, lerr := swan.ListSAs(ctx, s)
-	err = errors.Join(err, lerr)
+	sas, err := swan.ListSAs(ctx, s)
 	for _, sa := range sas {
 		err = errors.Join(err, swan.TerminateIKEByID(ctx, s, sa.UniqueID))
 	}
 	if in.g.speaker != nil {
 		err = errors.Join(err, in.g.speaker.Reset(ctx, "gateway reset"))
 	}
-	return err
+	return errors.Join(err, releaseVIPs(ctx, held))
 }
 
 // activate makes the instance primary: it takes the addresses, routes its
-// public side and initiates the connection, as Azure's new primary does.
+// public side and initiates the connection unless its tunnel is up (an
+// active-active instance taking over the VNet's next hop), as Azure's new
+// primary does.
 func (in *instance) activate(ctx context.Context, reason string) error {
 	in.mu.Lock()
 	defer in.mu.Unlock()
@@ -85,50 +115,82 @@ func (in *instance) activate(ctx context.Context, reason string) error {
 
 func (in *instance) activateLocked(ctx context.Context, reason string) error {
 	in.t.setStopReason("")
-	if err := takeVIPs(ctx, in.vips); err != nil {
+	if err := takeVIPs(ctx, append(slices.Clone(in.own), in.primary...)); err != nil {
 		return err
 	}
 	in.cp.SetActive(true)
+	in.isPrimary = true
 	if err := in.g.routeWAN(ctx); err != nil {
 		return err
 	}
 	in.cp.GatewayEvent(azure.OperationGatewayTenantPrimaryChanged,
 		fmt.Sprintf("%s is now the primary instance: %s", in.worker(), reason))
-	return in.g.initiate(ctx)
+	return in.g.ensureUp(ctx)
 }
 
-// reset reboots the instance as Reset-AzVirtualNetworkGateway does: an
-// active instance hands its addresses to the standby, which becomes
-// primary, and comes back as the standby; a lone or standby instance
-// reboots in place.
+// reset reboots the instance as Reset-AzVirtualNetworkGateway does. The
+// primary hands its addresses to the peer, which becomes primary. After
+// the reboot an active-standby instance is the standby; an active-active
+// one takes its own public IP again and reconnects its tunnel.
 func (in *instance) reset(ctx context.Context) error {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	wasActive := in.cp.Active()
+	wasPrimary := in.isPrimary
+	fenced := true // by stopLocked; lifted after the reboot, or on the way out
+	defer func() {
+		if fenced {
+			_ = fenceIKE(context.WithoutCancel(ctx), false)
+		}
+	}()
 	in.cp.GatewayEvent(azure.OperationResetGateway, fmt.Sprintf("Gateway reset: rebooting %s", in.worker()))
 	if err := in.stopLocked(ctx, "Gateway instance "+in.name+" rebooting: gateway reset", true); err != nil {
 		return fmt.Errorf("reset: %w", err)
 	}
-	if !wasActive {
-		return sleepCtx(ctx, rebootTime)
-	}
-	if in.peer != nil {
+	handedOver := false
+	if wasPrimary && in.peer != nil {
 		err := in.peer.instance(ctx, InstanceAction{Action: "activate", Reason: "failover from " + in.worker() + " (gateway reset)"})
-		if err == nil {
+		if err != nil {
+			in.log.Warn("reset: the other instance did not take over; rebooting in place", "source", "node", "err", err)
+		} else {
 			in.log.Info("reset: failed over", "source", "node", "to", in.peer.base)
-			if err := sleepCtx(ctx, rebootTime); err != nil {
-				return err
-			}
-			in.cp.GatewayEvent(azure.OperationGatewayTenantPrimaryChanged,
-				fmt.Sprintf("%s is back after the reset, as the standby instance", in.worker()))
-			return nil
+			handedOver = true
 		}
-		in.log.Warn("reset: the standby did not take over; rebooting in place", "source", "node", "err", err)
 	}
-	if err := sleepCtx(ctx, rebootTime); err != nil {
+	err := sleepCtx(ctx, rebootTime)
+	if err == nil {
+		err = fenceIKE(ctx, false)
+		fenced = false
+	}
+	if err != nil {
 		return err
 	}
-	return in.activateLocked(ctx, "back after the gateway reset")
+	switch {
+	case wasPrimary && !handedOver:
+		return in.activateLocked(ctx, "back after the gateway reset")
+	case in.aa:
+		in.t.setStopReason("")
+		if err := takeVIPs(ctx, in.own); err != nil {
+			return err
+		}
+		in.cp.SetActive(true)
+		in.cp.GatewayEvent(azure.OperationSetGatewayConfiguration, fmt.Sprintf("%s is back after the gateway reset", in.worker()))
+		return in.g.ensureUp(ctx)
+	case wasPrimary:
+		in.cp.GatewayEvent(azure.OperationGatewayTenantPrimaryChanged,
+			fmt.Sprintf("%s is back after the reset, as the standby instance", in.worker()))
+	}
+	return nil
+}
+
+// fenceIKE stops (or resumes) answering IKE and ESP-in-UDP, as an instance
+// that is rebooting does not answer: a peer that reconnects at once must
+// not reach it before its addresses are gone.
+func fenceIKE(ctx context.Context, on bool) error {
+	op := "-D"
+	if on {
+		op = "-I"
+	}
+	return run(ctx, "iptables", op, "INPUT", "-p", "udp", "-m", "multiport", "--dports", "500,4500", "-j", "DROP")
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
@@ -149,13 +211,15 @@ type InstanceAction struct {
 // InstanceState is the answer of GET /vpnlab/instance.
 type InstanceState struct {
 	Instance string `json:"instance"`
-	Active   bool   `json:"active"`
+	Active   bool   `json:"active"`  // in service
+	Primary  bool   `json:"primary"` // holds the VNet's next hop (active-standby: the active one)
 }
 
 // ServeHTTP is the lab's lever on one gateway instance, the platform side
 // Azure does not expose:
 //
-//	GET  /vpnlab/instance                     {"instance":"IN_0","active":true}
+//	GET  /vpnlab/instance   {"instance":"IN_0","active":true,"primary":true}
+//	GET  /vpnlab/tunnels    this instance's tunnels (tunnelConnectionStatus)
 //	POST /vpnlab/instance {"action": ...}
 //	     maintenance  log the start of host maintenance (GatewayDiagnosticLog)
 //	     stop         the instance goes away: its addresses, then its tunnel
@@ -167,7 +231,13 @@ func (in *instance) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == "/vpnlab/instance" && r.Method == http.MethodGet:
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(InstanceState{Instance: in.name, Active: in.cp.Active()})
+		in.mu.Lock()
+		primary := in.isPrimary
+		in.mu.Unlock()
+		_ = json.NewEncoder(w).Encode(InstanceState{Instance: in.name, Active: in.cp.Active(), Primary: primary})
+	case r.URL.Path == "/vpnlab/tunnels" && r.Method == http.MethodGet:
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(in.cp.Status().Tunnels)
 	case r.URL.Path == "/vpnlab/instance" && r.Method == http.MethodPost:
 		in.serveAction(w, r)
 	case r.URL.Path == "/vpnlab/model" && r.Method == http.MethodPost:
@@ -266,6 +336,26 @@ func (p *peer) post(ctx context.Context, path string, v any) error {
 		return fmt.Errorf("%s: %s: %s", path, resp.Status, strings.TrimSpace(string(body)))
 	}
 	return nil
+}
+
+// tunnels reads the peer's own tunnels.
+func (p *peer) tunnels(ctx context.Context) ([]azure.TunnelConnectionHealth, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.base+"/vpnlab/tunnels", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := p.hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("/vpnlab/tunnels: %s", resp.Status)
+	}
+	var ts []azure.TunnelConnectionHealth
+	return ts, json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&ts)
 }
 
 func (p *peer) instance(ctx context.Context, a InstanceAction) error {

@@ -299,12 +299,12 @@ func (a *api) connection(w http.ResponseWriter, r *http.Request, m Model, action
 			return
 		}
 		if r.Method == http.MethodGet {
-			writeJSON(w, http.StatusOK, m.connectionResource(a.g.Status()))
+			writeJSON(w, http.StatusOK, m.connectionResource(a.g.connectionStatus(r.Context(), m)))
 			return
 		}
 		var p connectionPut
 		a.put(w, r, m, m.Connection.Name, &p, OperationSetConnectionConfiguration, what, p.edit,
-			func(m Model) any { return m.connectionResource(a.g.Status()) })
+			func(m Model) any { return m.connectionResource(a.g.connectionStatus(r.Context(), m)) })
 	case "sharedkey":
 		if !allow(w, r, http.MethodGet, http.MethodPut) {
 			return
@@ -412,6 +412,12 @@ func (a *api) reset(w http.ResponseWriter, r *http.Request, m Model) {
 		return
 	}
 	g := a.g
+	// In active-active, gatewayVip picks the instance: the other one's
+	// reset is the other one's to run.
+	if vip != "" && vip != m.Gateway.PublicIPOf(g.instance) && g.forward != nil && r.Header.Get(ForwardedHeader) == "" {
+		g.forward.ServeHTTP(w, r)
+		return
+	}
 	if !g.cfg.TryLock() {
 		a.changeFailed(w, errBusy)
 		return

@@ -125,11 +125,11 @@ func (g *Gateway) bgpPeersLocked() []BgpPeerStatus {
 }
 
 // localBgpAddress is the gateway address that peers with neighbor: the
-// first custom APIPA address for an APIPA neighbor, else the default one.
+// instance's custom APIPA address for an APIPA neighbor, else the default one.
 func (g *Gateway) localBgpAddress(neighbor string) string {
 	gw := g.model.Gateway
 	if a, err := netip.ParseAddr(neighbor); err == nil && a.IsLinkLocalUnicast() && len(gw.CustomBgpIPAddresses) > 0 {
-		return gw.CustomBgpIPAddresses[0]
+		return gw.CustomBgpIPOf(g.instance)
 	}
 	return gw.BgpPeeringAddress
 }

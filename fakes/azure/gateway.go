@@ -2,6 +2,7 @@ package azure
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -19,6 +20,8 @@ type Gateway struct {
 	instance string           // "IN_0"
 	reconf   Reconfigurer
 	forward  http.Handler // a standby's way to the active instance's API, or nil
+	// peerTunnels reads the other instance's tunnels (active-active), or nil.
+	peerTunnels func(ctx context.Context) ([]TunnelConnectionHealth, error)
 	ops      *operations
 
 	// cfg serialises changes to the model (PUTs, shared key, reset); it is
@@ -252,7 +255,7 @@ func (g *Gateway) IKELog(level, remoteIP, localIP, direction, message string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if localIP == "" {
-		localIP = g.model.Gateway.PublicIP
+		localIP = g.model.Gateway.PublicIPOf(g.instance)
 	}
 	g.logLocked(LogRecord{
 		Category:      CategoryIKE,

@@ -1,6 +1,10 @@
 package azure
 
-import "slices"
+import (
+	"slices"
+	"strconv"
+	"strings"
+)
 
 // Model is the Azure side of a site-to-site setup: one virtual network
 // gateway, the local network gateway that describes the on-premises device,
@@ -21,8 +25,10 @@ type VirtualNetworkGateway struct {
 	SKU          string `json:"sku"`     // e.g. "VpnGw1"
 	VpnType      string `json:"vpnType"` // "RouteBased" or "PolicyBased"
 	ActiveActive bool   `json:"activeActive"`
-	// PublicIP is the gateway's one public IP; instances IN_0 and IN_1 share it.
-	PublicIP string `json:"publicIpAddress"`
+	// PublicIP is the gateway's public IP: in active-standby instances IN_0
+	// and IN_1 share it; in active-active it is IN_0's and PublicIP2 IN_1's.
+	PublicIP  string `json:"publicIpAddress"`
+	PublicIP2 string `json:"publicIpAddress2,omitempty"`
 	// VNetAddressSpace holds the prefixes the gateway advertises on premises.
 	VNetAddressSpace  []string `json:"vnetAddressSpace"`
 	EnableBgp         bool     `json:"enableBgp"`
@@ -157,4 +163,47 @@ func (m Model) clone() Model {
 		m.Gateway.VpnClient = &vc
 	}
 	return m
+}
+
+// instanceIndex returns n of "IN_n" (0 for anything else).
+func instanceIndex(instance string) int {
+	n, err := strconv.Atoi(strings.TrimPrefix(strings.TrimPrefix(instance, instancePrefix), "IN_"))
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// PublicIPOf returns the public IP instance terminates tunnels on: its own
+// in active-active, the shared one in active-standby.
+func (gw VirtualNetworkGateway) PublicIPOf(instance string) string {
+	if gw.ActiveActive && instanceIndex(instance) == 1 && gw.PublicIP2 != "" {
+		return gw.PublicIP2
+	}
+	return gw.PublicIP
+}
+
+// PublicIPs returns the gateway's public IPs, one per instance in
+// active-active.
+func (gw VirtualNetworkGateway) PublicIPs() []string {
+	if gw.ActiveActive && gw.PublicIP2 != "" {
+		return []string{gw.PublicIP, gw.PublicIP2}
+	}
+	return []string{gw.PublicIP}
+}
+
+// CustomBgpIPOf returns the custom (APIPA) BGP address instance peers
+// from: in active-active each instance has its own, in order.
+func (gw VirtualNetworkGateway) CustomBgpIPOf(instance string) string {
+	i := 0
+	if gw.ActiveActive {
+		i = instanceIndex(instance)
+	}
+	if i < len(gw.CustomBgpIPAddresses) {
+		return gw.CustomBgpIPAddresses[i]
+	}
+	if len(gw.CustomBgpIPAddresses) > 0 {
+		return gw.CustomBgpIPAddresses[0]
+	}
+	return ""
 }

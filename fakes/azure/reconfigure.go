@@ -398,16 +398,16 @@ func randomFrom(alphabet string, n int) string {
 	return string(b)
 }
 
-// gatewayVip checks the gatewayVip parameter of a reset: the lab's
-// instances share the gateway's one public IP.
+// gatewayVip checks the gatewayVip parameter of a reset: one of the
+// gateway's public IPs (an active-active gateway has one per instance).
 func gatewayVip(m Model, vip string) error {
 	if vip == "" {
 		return nil
 	}
 	a, err := netip.ParseAddr(vip)
-	if err != nil || a.String() != m.Gateway.PublicIP {
+	if err != nil || !slices.Contains(m.Gateway.PublicIPs(), a.String()) {
 		return invalid(CodeInvalidParameter, "virtualNetworkGateways/"+m.Gateway.Name, "gatewayVip",
-			"gatewayVip %q is not a public IP address of gateway %s (%s)", vip, m.Gateway.Name, m.Gateway.PublicIP)
+			"gatewayVip %q is not a public IP address of gateway %s (%s)", vip, m.Gateway.Name, strings.Join(m.Gateway.PublicIPs(), ", "))
 	}
 	return nil
 }

@@ -391,7 +391,7 @@ func TestConcurrentPuts(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for j := range 10 {
-				asn := 65001 + i*10 + j
+				asn := 65101 + i*10 + j // never 65020, the starting ASN
 				r := s.do(http.MethodPut, base+"localNetworkGateways/onprem-lng"+version,
 					props(map[string]any{"bgpSettings": map[string]any{"asn": asn}}))
 				if r.status != http.StatusOK && r.status != http.StatusConflict {

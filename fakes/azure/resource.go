@@ -113,7 +113,39 @@ type connectionProperties struct {
 func (m Model) gatewayResource() resource {
 	gw := m.Gateway
 	id := m.ID("virtualNetworkGateways", gw.Name)
-	ipConfigID := id + "/ipConfigurations/default"
+	// One IP configuration per public IP: "default", and "activeActive" for
+	// the second instance of an active-active gateway, as Azure names them.
+	var (
+		peering []bgpPeeringAddress
+		configs []ipConfiguration
+	)
+	for i, pip := range gw.PublicIPs() {
+		name, pipName, instance := "default", gw.Name+"-pip", "IN_0"
+		if i == 1 {
+			name, pipName, instance = "activeActive", gw.Name+"-pip2", "IN_1"
+		}
+		custom := gw.CustomBgpIPAddresses
+		if gw.ActiveActive {
+			custom = optional(gw.CustomBgpIPOf(instance))
+		}
+		ipConfigID := id + "/ipConfigurations/" + name
+		peering = append(peering, bgpPeeringAddress{
+			IPConfigurationID:     ipConfigID,
+			DefaultBgpIPAddresses: nonNil(optional(gw.BgpPeeringAddress)),
+			CustomBgpIPAddresses:  nonNil(custom),
+			TunnelIPAddresses:     []string{pip},
+		})
+		configs = append(configs, ipConfiguration{
+			ID:   ipConfigID,
+			Name: name,
+			Properties: ipConfigurationProperties{
+				PrivateIPAllocationMethod: "Dynamic",
+				Subnet:                    subResource{m.ID("virtualNetworks", vnetName) + "/subnets/GatewaySubnet"},
+				PublicIPAddress:           subResource{m.ID("publicIPAddresses", pipName)},
+				ProvisioningState:         "Succeeded",
+			},
+		})
+	}
 	return resource{
 		ID:       id,
 		Name:     gw.Name,
@@ -127,26 +159,12 @@ func (m Model) gatewayResource() resource {
 			ActiveActive:      gw.ActiveActive,
 			EnableBgp:         gw.EnableBgp,
 			BgpSettings: bgpSettings{
-				Asn:               gw.Asn,
-				BgpPeeringAddress: gw.BgpPeeringAddress,
-				BgpPeeringAddresses: []bgpPeeringAddress{{
-					IPConfigurationID:     ipConfigID,
-					DefaultBgpIPAddresses: nonNil(optional(gw.BgpPeeringAddress)),
-					CustomBgpIPAddresses:  nonNil(gw.CustomBgpIPAddresses),
-					TunnelIPAddresses:     nonNil(optional(gw.PublicIP)),
-				}},
+				Asn:                 gw.Asn,
+				BgpPeeringAddress:   gw.BgpPeeringAddress,
+				BgpPeeringAddresses: peering,
 			},
-			VpnClient: m.vpnClientProperties(),
-			IPConfigurations: []ipConfiguration{{
-				ID:   ipConfigID,
-				Name: "default",
-				Properties: ipConfigurationProperties{
-					PrivateIPAllocationMethod: "Dynamic",
-					Subnet:                    subResource{m.ID("virtualNetworks", vnetName) + "/subnets/GatewaySubnet"},
-					PublicIPAddress:           subResource{m.ID("publicIPAddresses", gw.Name+"-pip")},
-					ProvisioningState:         "Succeeded",
-				},
-			}},
+			VpnClient:        m.vpnClientProperties(),
+			IPConfigurations: configs,
 		},
 	}
 }

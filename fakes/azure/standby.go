@@ -22,6 +22,52 @@ func WithForward(h http.Handler) Option {
 	return optionFunc(func(g *Gateway) { g.forward = h })
 }
 
+// WithPeerTunnels sets how an instance of an active-active gateway reads
+// the other instance's tunnels, so that a connection shows every tunnel
+// (tunnelConnectionStatus), as Azure's does. Default: none, an instance
+// shows its own.
+func WithPeerTunnels(f func(ctx context.Context) ([]TunnelConnectionHealth, error)) Option {
+	return optionFunc(func(g *Gateway) { g.peerTunnels = f })
+}
+
+// connectionStatus is the connection's status as the API shows it: in
+// active-active, the tunnels of both instances, the connection Connected
+// while either is, the byte counters summed.
+func (g *Gateway) connectionStatus(ctx context.Context, m Model) ConnectionStatus {
+	st := g.Status()
+	if !m.Gateway.ActiveActive || g.peerTunnels == nil {
+		return st
+	}
+	other, err := g.peerTunnels(ctx)
+	if err != nil {
+		// The other instance does not answer: its tunnel is not connected.
+		other = []TunnelConnectionHealth{{Tunnel: m.Connection.Name + "_" + otherPublicIP(m, g.instance), ConnectionStatus: StatusNotConnected}}
+	}
+	st.Tunnels = append(st.Tunnels, other...)
+	slices.SortFunc(st.Tunnels, func(a, b TunnelConnectionHealth) int { return strings.Compare(a.Tunnel, b.Tunnel) })
+	st.IngressBytesTransferred, st.EgressBytesTransferred = 0, 0
+	rank := map[string]int{StatusUnknown: 0, StatusNotConnected: 1, StatusConnecting: 2, StatusConnected: 3}
+	best := StatusUnknown
+	for _, t := range st.Tunnels {
+		st.IngressBytesTransferred += t.IngressBytesTransferred
+		st.EgressBytesTransferred += t.EgressBytesTransferred
+		if rank[t.ConnectionStatus] > rank[best] {
+			best = t.ConnectionStatus
+		}
+	}
+	st.Status = best
+	return st
+}
+
+func otherPublicIP(m Model, instance string) string {
+	for _, ip := range m.Gateway.PublicIPs() {
+		if ip != m.Gateway.PublicIPOf(instance) {
+			return ip
+		}
+	}
+	return m.Gateway.PublicIP
+}
+
 // Active reports whether this instance is the active one.
 func (g *Gateway) Active() bool {
 	g.mu.Lock()

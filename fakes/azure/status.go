@@ -48,7 +48,7 @@ func (g *Gateway) Status() ConnectionStatus {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	tunnel := TunnelConnectionHealth{
-		Tunnel:                  g.model.Connection.Name + "_" + g.model.Gateway.PublicIP,
+		Tunnel:                  g.model.Connection.Name + "_" + g.model.Gateway.PublicIPOf(g.instance),
 		ConnectionStatus:        g.status,
 		IngressBytesTransferred: g.traffic.ingressBytes,
 		EgressBytesTransferred:  g.traffic.egressBytes,

@@ -95,6 +95,12 @@ func (m Model) validateGateway(v *validator) {
 		v.add(CodeInvalidIPAddress, res, "properties.ipConfigurations[0].properties.publicIPAddress",
 			"gateway public IP %q is not an IP address", gw.PublicIP)
 	}
+	if gw.ActiveActive {
+		if a, err := netip.ParseAddr(gw.PublicIP2); err != nil || a.String() == gw.PublicIP {
+			v.add(CodeInvalidIPAddress, res, "properties.ipConfigurations[1].properties.publicIPAddress",
+				"an active-active gateway needs a second public IP address of its own, got %q", gw.PublicIP2)
+		}
+	}
 	for i, p := range gw.VNetAddressSpace {
 		if _, err := netip.ParsePrefix(p); err != nil {
 			v.add(CodeInvalidAddressPrefix, res, fmt.Sprintf("properties.addressSpace.addressPrefixes[%d]", i),
