@@ -186,3 +186,42 @@ func TestNewSharedKey(t *testing.T) {
 		t.Errorf("two keys are equal: %q", a)
 	}
 }
+
+// Active-active: a second tunnel to IN_1's public IP with the same key,
+// each tunnel narrowed to its instance's BGP address and the VNet, and a
+// BGP session to each instance; the Azure side has one of each per instance.
+func TestActiveActiveSpecs(t *testing.T) {
+	m := azureModel(profile.Default(), testKey)
+	activeActive(&m)
+	if err := m.Validate(); err != nil {
+		t.Fatalf("active-active model does not validate: %v", err)
+	}
+	s := onpremSpec(profile.Default(), testKey)
+	onpremActiveActive(&s, m)
+	if len(s.Extra) != 1 {
+		t.Fatalf("%d extra connections, want 1", len(s.Extra))
+	}
+	ec := s.Extra[0]
+	if ec.Conn.Name != ConnNameIN1 || ec.Conn.RemoteAddr != AzurePublic2.String() || ec.SharedKey != testKey || !ec.Conn.Initiator {
+		t.Errorf("second tunnel %s -> %s (initiator %v, key set %v)", ec.Conn.Name, ec.Conn.RemoteAddr, ec.Conn.Initiator, ec.SharedKey == testKey)
+	}
+	if want := []string{"169.254.21.1/32", "198.19.0.0/16"}; !reflect.DeepEqual(s.Conn.RemoteTS, want) {
+		t.Errorf("first tunnel remote TS %v, want %v", s.Conn.RemoteTS, want)
+	}
+	if want := []string{"169.254.21.5/32", "198.19.0.0/16"}; !reflect.DeepEqual(ec.Conn.RemoteTS, want) {
+		t.Errorf("second tunnel remote TS %v, want %v", ec.Conn.RemoteTS, want)
+	}
+	if len(s.BGP.ExtraPeers) != 1 || s.BGP.ExtraPeers[0].Address != AzureBGPIP2.String() || ec.BGPPeer != AzureBGPIP2.String() {
+		t.Errorf("extra BGP peers %+v, tunnel's neighbour %q; want %s", s.BGP.ExtraPeers, ec.BGPPeer, AzureBGPIP2)
+	}
+	for inst, want := range map[string][2]string{"IN_0": {"203.0.113.10", "169.254.21.1"}, "IN_1": {"203.0.113.11", "169.254.21.5"}} {
+		az := azureSpec(m, inst)
+		gs, err := node.AzureGatewaySpec(az)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if gs.Conn.LocalAddr != want[0] || gs.BGP.LocalAddress != want[1] {
+			t.Errorf("%s: tunnel on %s, BGP from %s; want %s and %s", inst, gs.Conn.LocalAddr, gs.BGP.LocalAddress, want[0], want[1])
+		}
+	}
+}

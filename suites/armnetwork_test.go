@@ -28,6 +28,32 @@ func (testCredential) GetToken(context.Context, policy.TokenRequestOptions) (azc
 	return azcore.AccessToken{Token: "vpnlab-test-token", ExpiresOn: time.Now().Add(time.Hour)}, nil
 }
 
+// armClients returns the official SDK's clients, pointed at the lab's fake
+// endpoint with a test credential and the lab's CA.
+func armClients(l *lab.Lab) (*armnetwork.VirtualNetworkGatewayConnectionsClient, *armnetwork.VirtualNetworkGatewaysClient, *armnetwork.LocalNetworkGatewaysClient) {
+	endpoint, err := l.AzureEndpoint()
+	Expect(err).NotTo(HaveOccurred())
+	opts := &arm.ClientOptions{ClientOptions: policy.ClientOptions{
+		Cloud: cloud.Configuration{
+			ActiveDirectoryAuthorityHost: "https://login.invalid/",
+			Services: map[cloud.ServiceName]cloud.ServiceConfiguration{
+				cloud.ResourceManager: {Endpoint: endpoint, Audience: "https://management.core.windows.net/"},
+			},
+		},
+		Transport: &http.Client{Transport: &http.Transport{
+			TLSClientConfig: &tls.Config{RootCAs: l.APICertPool(), MinVersion: tls.VersionTLS12}}},
+		Retry: policy.RetryOptions{MaxRetries: -1},
+	}, DisableRPRegistration: true}
+	sub := l.Model.SubscriptionID
+	conns, err := armnetwork.NewVirtualNetworkGatewayConnectionsClient(sub, testCredential{}, opts)
+	Expect(err).NotTo(HaveOccurred())
+	gws, err := armnetwork.NewVirtualNetworkGatewaysClient(sub, testCredential{}, opts)
+	Expect(err).NotTo(HaveOccurred())
+	lngs, err := armnetwork.NewLocalNetworkGatewaysClient(sub, testCredential{}, opts)
+	Expect(err).NotTo(HaveOccurred())
+	return conns, gws, lngs
+}
+
 // The official Azure SDK for Go, pointed at the fake gateway, drives the lab.
 var _ = Describe("Azure SDK for Go (armnetwork) against the fake gateway", Ordered, Label("lab", "armnetwork"), func() {
 	var (
@@ -38,35 +64,8 @@ var _ = Describe("Azure SDK for Go (armnetwork) against the fake gateway", Order
 	)
 
 	BeforeAll(func(ctx SpecContext) {
-		var err error
-		l, err = lab.Start(ctx, lab.WithScenario("armnetwork"))
-		DeferCleanup(func(ctx SpecContext) { Expect(l.Close(ctx)).To(Succeed()) }, NodeTimeout(time.Minute))
-		Expect(err).NotTo(HaveOccurred())
-		wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-		defer cancel()
-		_, _, err = l.Wait(wctx)
-		Expect(err).NotTo(HaveOccurred())
-
-		endpoint, err := l.AzureEndpoint()
-		Expect(err).NotTo(HaveOccurred())
-		opts := &arm.ClientOptions{ClientOptions: policy.ClientOptions{
-			Cloud: cloud.Configuration{
-				ActiveDirectoryAuthorityHost: "https://login.invalid/",
-				Services: map[cloud.ServiceName]cloud.ServiceConfiguration{
-					cloud.ResourceManager: {Endpoint: endpoint, Audience: "https://management.core.windows.net/"},
-				},
-			},
-			Transport: &http.Client{Transport: &http.Transport{
-				TLSClientConfig: &tls.Config{RootCAs: l.APICertPool(), MinVersion: tls.VersionTLS12}}},
-			Retry: policy.RetryOptions{MaxRetries: -1},
-		}, DisableRPRegistration: true}
-		sub := l.Model.SubscriptionID
-		conns, err = armnetwork.NewVirtualNetworkGatewayConnectionsClient(sub, testCredential{}, opts)
-		Expect(err).NotTo(HaveOccurred())
-		gws, err = armnetwork.NewVirtualNetworkGatewaysClient(sub, testCredential{}, opts)
-		Expect(err).NotTo(HaveOccurred())
-		lngs, err = armnetwork.NewLocalNetworkGatewaysClient(sub, testCredential{}, opts)
-		Expect(err).NotTo(HaveOccurred())
+		l = startHealthyLab(ctx, lab.WithScenario("armnetwork"))
+		conns, gws, lngs = armClients(l)
 	}, NodeTimeout(3*time.Minute))
 
 	connectionStatus := func(ctx context.Context) armnetwork.VirtualNetworkGatewayConnectionStatus {
