@@ -3,8 +3,11 @@ package lab
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -78,25 +81,8 @@ func (l *Lab) failover(ctx context.Context, planned bool, switchTime time.Durati
 	if l.nodes[to] == nil {
 		return r, fmt.Errorf("lab %s has no standby instance %s", l.id, to)
 	}
-	// A continuous probe across the event, stopped once the tunnel is back
-	// (-c, not -w: with a deadline ping quits at the first ICMP error).
-	var (
-		wg      sync.WaitGroup
-		pingOut string
-		pingErr error
-	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		res, err := l.Exec(ctx, OnpremHost, "ping", "-D", "-n", "-i", "0.2", "-W", "1", "-c", "1200", AzureVMIP.String())
-		pingOut, pingErr = res.Stdout+res.Stderr, err
-	}()
-	stopPing := func() {
-		_, _ = l.Exec(context.WithoutCancel(ctx), OnpremHost, "pkill", "-INT", "ping")
-		wg.Wait()
-	}
-	if err := sleepCtx(ctx, 250*time.Millisecond); err != nil { // an answer before the event
-		stopPing()
+	pr, err := l.startProbe(ctx)
+	if err != nil {
 		return r, err
 	}
 	start := time.Now()
@@ -118,32 +104,129 @@ func (l *Lab) failover(ctx context.Context, planned bool, switchTime time.Durati
 	)
 	for _, step := range steps {
 		if err := step(); err != nil {
-			stopPing()
+			_, _, _ = pr.stop()
 			return r, fmt.Errorf("failover %s → %s: %w", r.From, r.To, err)
 		}
 	}
 	l.active = to
+	if err := l.awaitTunnelAndBGP(ctx); err != nil {
+		_, _, _ = pr.stop()
+		return r, errors.Join(errors.New("the tunnel did not come back on the new instance"), err)
+	}
+	r.Restored = time.Since(start)
+	r.Outage, r.Lost, err = pr.stop()
+	return r, err
+}
+
+// awaitTunnelAndBGP waits (90 s at most) until the tunnel and BGP are up
+// on both sides, every instance of an active-active gateway included.
+func (l *Lab) awaitTunnelAndBGP(ctx context.Context) error {
 	wctx, cancel := context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
 	for {
 		s := l.health(wctx)
-		if s.Onprem.TunnelUp() && s.Azure.TunnelUp() && s.Onprem.BGPUp() && s.Azure.BGPUp() {
-			break
+		up := s.Onprem.TunnelUp() && s.Azure.TunnelUp() && s.Onprem.BGPUp() && s.Azure.BGPUp()
+		if s.AzureIN1 != nil {
+			up = up && s.AzureIN1.TunnelUp() && s.AzureIN1.BGPUp()
+		}
+		if up {
+			return nil
 		}
 		if err := sleepCtx(wctx, 100*time.Millisecond); err != nil {
-			stopPing()
-			return r, errors.Join(errors.New("the tunnel did not come back on the new instance"), err)
+			return err
 		}
 	}
-	r.Restored = time.Since(start)
-	// A few more answers to close the gap, then stop the probe.
-	_ = sleepCtx(ctx, 400*time.Millisecond)
-	stopPing()
-	if pingErr != nil || !strings.Contains(pingOut, "bytes from") {
-		return r, fmt.Errorf("failover: the outage probe failed: %v: %q", pingErr, clipText(pingOut, 300))
+}
+
+// probe is a continuous ping from onprem-host to azure-vm, every 200 ms.
+type probe struct {
+	l    *Lab
+	ctx  context.Context
+	wg   sync.WaitGroup
+	out  string
+	err  error
+	done bool
+}
+
+// startProbe starts the probe and returns once it has had a moment to get
+// an answer before the event (-c, not -w: with a deadline ping quits at
+// the first ICMP error).
+func (l *Lab) startProbe(ctx context.Context) (*probe, error) {
+	p := &probe{l: l, ctx: ctx}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		res, err := l.Exec(ctx, OnpremHost, "ping", "-D", "-n", "-i", "0.2", "-W", "1", "-c", "1200", AzureVMIP.String())
+		p.out, p.err = res.Stdout+res.Stderr, err
+	}()
+	if err := sleepCtx(ctx, 250*time.Millisecond); err != nil {
+		_, _, _ = p.stop()
+		return nil, err
 	}
-	r.Outage, r.Lost = outage(pingOut, 200*time.Millisecond)
-	return r, nil
+	return p, nil
+}
+
+// stop lets a few more answers close the gap, stops the probe and returns
+// the longest gap between answers and the echoes lost.
+func (p *probe) stop() (time.Duration, int, error) {
+	if !p.done {
+		p.done = true
+		_ = sleepCtx(p.ctx, 400*time.Millisecond)
+		_, _ = p.l.Exec(context.WithoutCancel(p.ctx), OnpremHost, "pkill", "-INT", "ping")
+		p.wg.Wait()
+	}
+	if p.err != nil || !strings.Contains(p.out, "bytes from") {
+		return 0, 0, fmt.Errorf("the outage probe failed: %v: %q", p.err, clipText(p.out, 300))
+	}
+	gap, lost := outage(p.out, 200*time.Millisecond)
+	return gap, lost, nil
+}
+
+// ResetReport is what a gateway reset through the API looked like from the
+// on-prem LAN.
+type ResetReport struct {
+	VIP       string        // the gatewayVip asked for ("" = the gateway's)
+	Primary   string        // the primary instance afterwards (AzureGW or AzureGW1)
+	Operation time.Duration // the long-running operation, from POST to Succeeded
+	Restored  time.Duration // from the POST until tunnel(s) and BGP were up again
+	Outage    time.Duration // the longest gap between ping answers
+	Lost      int
+}
+
+// ResetGateway resets the gateway through the Azure-like API (as
+// Reset-AzVirtualNetworkGateway [-GatewayVip] does) while onprem-host
+// pings azure-vm, and waits until the tunnel(s) and BGP are up again.
+func (l *Lab) ResetGateway(ctx context.Context, vip string) (ResetReport, error) {
+	r := ResetReport{VIP: vip}
+	a, err := l.AzureAPI()
+	if err != nil {
+		return r, err
+	}
+	p, err := l.startProbe(ctx)
+	if err != nil {
+		return r, err
+	}
+	start := time.Now()
+	q := url.Values{}
+	if vip != "" {
+		q.Set("gatewayVip", vip)
+	}
+	var res json.RawMessage
+	if err := a.do(ctx, http.MethodPost, a.armURL("virtualNetworkGateways", a.Model.Gateway.Name, "reset", q), &res); err != nil {
+		_, _, _ = p.stop()
+		return r, fmt.Errorf("reset: %w", err)
+	}
+	r.Operation = time.Since(start)
+	if err := l.awaitTunnelAndBGP(ctx); err != nil {
+		_, _, _ = p.stop()
+		return r, errors.Join(errors.New("the tunnel did not come back after the reset"), err)
+	}
+	r.Restored = time.Since(start)
+	if r.Outage, r.Lost, err = p.stop(); err != nil {
+		return r, err
+	}
+	r.Primary, err = l.ActiveInstance(ctx)
+	return r, err
 }
 
 func (l *Lab) instanceAction(nodeName, action, reason string) func() error {

@@ -239,7 +239,7 @@ func RunAzure(ctx context.Context, specPath string) error {
 	}
 	aa := spec.Model.Gateway.ActiveActive
 	if pr != nil && aa {
-		opts = append(opts, azure.WithPeerTunnels(pr.tunnels))
+		opts = append(opts, azure.WithPeerView(pr.view))
 	}
 	cp := azure.New(spec.Model, opts...)
 	var own, primary []string
@@ -271,7 +271,7 @@ func RunAzure(ctx context.Context, specPath string) error {
 	mux.Handle("/", cp.Handler())
 	mux.Handle("/vpnlab/instance", rc.in)
 	mux.Handle("/vpnlab/model", rc.in)
-	mux.Handle("/vpnlab/tunnels", rc.in)
+	mux.Handle("/vpnlab/view", rc.in)
 	ln, err := net.Listen("tcp", ":"+strconv.Itoa(APIPort))
 	if err != nil {
 		return err

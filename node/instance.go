@@ -219,7 +219,7 @@ type InstanceState struct {
 // Azure does not expose:
 //
 //	GET  /vpnlab/instance   {"instance":"IN_0","active":true,"primary":true}
-//	GET  /vpnlab/tunnels    this instance's tunnels (tunnelConnectionStatus)
+//	GET  /vpnlab/view       this instance's tunnels, BGP peers and learned routes
 //	POST /vpnlab/instance {"action": ...}
 //	     maintenance  log the start of host maintenance (GatewayDiagnosticLog)
 //	     stop         the instance goes away: its addresses, then its tunnel
@@ -235,9 +235,9 @@ func (in *instance) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		primary := in.isPrimary
 		in.mu.Unlock()
 		_ = json.NewEncoder(w).Encode(InstanceState{Instance: in.name, Active: in.cp.Active(), Primary: primary})
-	case r.URL.Path == "/vpnlab/tunnels" && r.Method == http.MethodGet:
+	case r.URL.Path == "/vpnlab/view" && r.Method == http.MethodGet:
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(in.cp.Status().Tunnels)
+		_ = json.NewEncoder(w).Encode(in.cp.View())
 	case r.URL.Path == "/vpnlab/instance" && r.Method == http.MethodPost:
 		in.serveAction(w, r)
 	case r.URL.Path == "/vpnlab/model" && r.Method == http.MethodPost:
@@ -338,24 +338,24 @@ func (p *peer) post(ctx context.Context, path string, v any) error {
 	return nil
 }
 
-// tunnels reads the peer's own tunnels.
-func (p *peer) tunnels(ctx context.Context) ([]azure.TunnelConnectionHealth, error) {
+// view reads the peer's own tunnels, BGP peers and learned routes.
+func (p *peer) view(ctx context.Context) (azure.InstanceView, error) {
+	var v azure.InstanceView
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.base+"/vpnlab/tunnels", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.base+"/vpnlab/view", nil)
 	if err != nil {
-		return nil, err
+		return v, err
 	}
 	resp, err := p.hc.Do(req)
 	if err != nil {
-		return nil, err
+		return v, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("/vpnlab/tunnels: %s", resp.Status)
+		return v, fmt.Errorf("/vpnlab/view: %s", resp.Status)
 	}
-	var ts []azure.TunnelConnectionHealth
-	return ts, json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&ts)
+	return v, json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&v)
 }
 
 func (p *peer) instance(ctx context.Context, a InstanceAction) error {

@@ -103,6 +103,21 @@ var _ = Describe("active-active gateway", Ordered, Label("lab", "active-active")
 		Expect(tunnelIPs).To(ConsistOf(lab.AzurePublic.String(), lab.AzurePublic2.String()))
 		Expect(bgpIPs).To(ConsistOf(lab.AzureBGPIP.String(), lab.AzureBGPIP2.String()))
 		Eventually(tunnels).WithContext(ctx).WithTimeout(10 * time.Second).WithPolling(500 * time.Millisecond).Should(Equal(bothConnected()))
+		// getBgpPeerStatus lists the device's session with each instance.
+		Eventually(func(g Gomega) {
+			poller, err := gws.BeginGetBgpPeerStatus(ctx, l.Model.ResourceGroup, l.Model.Gateway.Name, nil)
+			g.Expect(err).NotTo(HaveOccurred())
+			r, err := poller.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: 200 * time.Millisecond})
+			g.Expect(err).NotTo(HaveOccurred())
+			connected := map[string]string{}
+			for _, p := range r.Value {
+				if *p.State == armnetwork.BgpPeerStateConnected {
+					connected[*p.LocalAddress] = *p.Neighbor
+				}
+			}
+			g.Expect(connected).To(Equal(map[string]string{
+				lab.AzureBGPIP.String(): lab.OnpremBGPIP.String(), lab.AzureBGPIP2.String(): lab.OnpremBGPIP.String()}))
+		}).WithContext(ctx).WithTimeout(15 * time.Second).WithPolling(time.Second).Should(Succeed())
 	})
 
 	// resetVIP resets one instance by its public IP while onprem-host pings

@@ -69,9 +69,7 @@ func TestActiveActiveConnectionShowsEveryTunnel(t *testing.T) {
 	in1 := azure.New(m, azure.WithInstance("IN_1"))
 	in1.TunnelConnected("198.51.100.10")
 	in1.SetTraffic(100, 200, 1, 2)
-	in0 := azure.New(m, azure.WithPeerTunnels(func(context.Context) ([]azure.TunnelConnectionHealth, error) {
-		return in1.Status().Tunnels, nil
-	}))
+	in0 := azure.New(m, azure.WithPeerView(func(context.Context) (azure.InstanceView, error) { return in1.View(), nil }))
 	in0.TunnelDisconnected("198.51.100.10", "gateway reset")
 	in0.SetTraffic(10, 20, 1, 2)
 	o := call(t, in0, http.MethodGet, base+"connections/onprem-conn"+version).obj(t)
@@ -93,12 +91,35 @@ func TestActiveActiveConnectionShowsEveryTunnel(t *testing.T) {
 		}
 	}
 	// The other instance does not answer: its tunnel shows NotConnected.
-	lone := azure.New(m, azure.WithPeerTunnels(func(context.Context) ([]azure.TunnelConnectionHealth, error) {
-		return nil, errors.New("connection refused")
+	lone := azure.New(m, azure.WithPeerView(func(context.Context) (azure.InstanceView, error) {
+		return azure.InstanceView{}, errors.New("connection refused")
 	}))
 	o = call(t, lone, http.MethodGet, base+"connections/onprem-conn"+version).obj(t)
 	if got := get(t, o, "properties", "tunnelConnectionStatus", 1, "connectionStatus"); got != azure.StatusNotConnected {
 		t.Errorf("unreachable instance's tunnel %v, want NotConnected", got)
+	}
+}
+
+// getBgpPeerStatus and getLearnedRoutes show both instances' sessions and
+// routes, each with its instance's local address.
+func TestActiveActiveBgpShowsBothInstances(t *testing.T) {
+	m := activeActiveModel()
+	m.Connection.EnableBgp = true
+	m.LocalGateway.BgpPeeringAddress = "169.254.21.2"
+	in1 := azure.New(m, azure.WithInstance("IN_1"))
+	in1.SetBgpPeer(azure.BgpPeerStatus{LocalAddress: "169.254.21.5", Neighbor: "169.254.21.2", Asn: 65010, State: azure.BgpStateConnected})
+	in0 := azure.New(m, azure.WithPeerView(func(context.Context) (azure.InstanceView, error) { return in1.View(), nil }))
+	in0.SetBgpPeer(azure.BgpPeerStatus{LocalAddress: "169.254.21.1", Neighbor: "169.254.21.2", Asn: 65010, State: azure.BgpStateIdle})
+	s := serve(t, in0)
+	r := s.do(http.MethodPost, base+"virtualNetworkGateways/vpnlab-vng/getBgpPeerStatus"+version, nil)
+	_, res := s.await(r)
+	body := s.get(r.header.Get("Location"))
+	got := map[string]string{}
+	for _, p := range get(t, body.obj(t), "value").([]any) {
+		got[get(t, p, "localAddress").(string)] = get(t, p, "state").(string)
+	}
+	if want := map[string]string{"169.254.21.1": "Idle", "169.254.21.5": "Connected"}; len(got) != 2 || got["169.254.21.1"] != want["169.254.21.1"] || got["169.254.21.5"] != want["169.254.21.5"] {
+		t.Errorf("BGP peers by local address %v, want %v (%s)", got, want, res.body)
 	}
 }
 

@@ -238,6 +238,9 @@ func (a *api) gateway(w http.ResponseWriter, r *http.Request, m Model, action st
 	case "getbgppeerstatus":
 		if allow(w, r, http.MethodPost) {
 			peers := a.g.BgpPeers()
+			if v, ok, err := a.g.otherView(r.Context(), m); ok && err == nil {
+				peers = append(peers, v.BgpPeers...)
+			}
 			if peer != "" {
 				peers = slices.DeleteFunc(peers, func(p BgpPeerStatus) bool { return p.Neighbor != peer })
 			}
@@ -245,7 +248,11 @@ func (a *api) gateway(w http.ResponseWriter, r *http.Request, m Model, action st
 		}
 	case "getlearnedroutes":
 		if allow(w, r, http.MethodPost) {
-			a.finished(w, r, m, list(a.g.LearnedRoutes()))
+			routes := a.g.LearnedRoutes()
+			if v, ok, err := a.g.otherView(r.Context(), m); ok && err == nil {
+				routes = append(routes, v.Learned...)
+			}
+			a.finished(w, r, m, list(routes))
 		}
 	case "getadvertisedroutes":
 		if allow(w, r, http.MethodPost) {

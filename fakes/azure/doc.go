@@ -16,6 +16,14 @@
 // Azure-AsyncOperation and Location URLs ARM clients poll, so that the
 // Azure SDK for Go (armnetwork) works against the handler unchanged.
 //
+// A gateway has two instances, each a [Gateway] in its own daemon. In
+// active-standby a standby instance passes the ARM requests it gets on to
+// the active one ([WithForward]), so that clients keep one endpoint across
+// failovers; in active-active ([VirtualNetworkGateway.ActiveActive]) each
+// instance has its own public IP and BGP address and the API shows both
+// instances' tunnels, BGP sessions and routes ([WithPeerView]). The active
+// instance keeps the other configured alike ([Gateway.Replicate]).
+//
 // Azure facts honoured here (enum values, property names, log categories,
 // operation names, status values) come from the Azure VPN Gateway
 // documentation and the REST specifications.

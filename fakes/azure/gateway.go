@@ -20,8 +20,8 @@ type Gateway struct {
 	instance string           // "IN_0"
 	reconf   Reconfigurer
 	forward  http.Handler // a standby's way to the active instance's API, or nil
-	// peerTunnels reads the other instance's tunnels (active-active), or nil.
-	peerTunnels func(ctx context.Context) ([]TunnelConnectionHealth, error)
+	// peerView reads the other instance's view (active-active), or nil.
+	peerView func(ctx context.Context) (InstanceView, error)
 	ops         *operations
 
 	// cfg serialises changes to the model (PUTs, shared key, reset); it is

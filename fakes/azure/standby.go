@@ -22,12 +22,36 @@ func WithForward(h http.Handler) Option {
 	return optionFunc(func(g *Gateway) { g.forward = h })
 }
 
-// WithPeerTunnels sets how an instance of an active-active gateway reads
-// the other instance's tunnels, so that a connection shows every tunnel
-// (tunnelConnectionStatus), as Azure's does. Default: none, an instance
-// shows its own.
-func WithPeerTunnels(f func(ctx context.Context) ([]TunnelConnectionHealth, error)) Option {
-	return optionFunc(func(g *Gateway) { g.peerTunnels = f })
+// InstanceView is what one instance of an active-active gateway knows
+// that the gateway's API shows for both: its tunnels, its BGP peers and the
+// routes it learned.
+type InstanceView struct {
+	Tunnels  []TunnelConnectionHealth `json:"tunnels"`
+	BgpPeers []BgpPeerStatus          `json:"bgpPeers"`
+	Learned  []GatewayRoute           `json:"learnedRoutes"`
+}
+
+// View returns this instance's own view.
+func (g *Gateway) View() InstanceView {
+	return InstanceView{Tunnels: g.Status().Tunnels, BgpPeers: g.BgpPeers(), Learned: g.LearnedRoutes()}
+}
+
+// WithPeerView sets how an instance of an active-active gateway reads the
+// other instance's view, so that the API shows every tunnel
+// (tunnelConnectionStatus), every BGP session and every learned route, as
+// Azure's does. Default: none, an instance shows its own.
+func WithPeerView(f func(ctx context.Context) (InstanceView, error)) Option {
+	return optionFunc(func(g *Gateway) { g.peerView = f })
+}
+
+// otherView reads the other instance's view in active-active; ok is false
+// otherwise.
+func (g *Gateway) otherView(ctx context.Context, m Model) (v InstanceView, ok bool, err error) {
+	if !m.Gateway.ActiveActive || g.peerView == nil {
+		return InstanceView{}, false, nil
+	}
+	v, err = g.peerView(ctx)
+	return v, true, err
 }
 
 // connectionStatus is the connection's status as the API shows it: in
@@ -35,10 +59,11 @@ func WithPeerTunnels(f func(ctx context.Context) ([]TunnelConnectionHealth, erro
 // while either is, the byte counters summed.
 func (g *Gateway) connectionStatus(ctx context.Context, m Model) ConnectionStatus {
 	st := g.Status()
-	if !m.Gateway.ActiveActive || g.peerTunnels == nil {
+	v, ok, err := g.otherView(ctx, m)
+	if !ok {
 		return st
 	}
-	other, err := g.peerTunnels(ctx)
+	other := v.Tunnels
 	if err != nil {
 		// The other instance does not answer: its tunnel is not connected.
 		other = []TunnelConnectionHealth{{Tunnel: m.Connection.Name + "_" + otherPublicIP(m, g.instance), ConnectionStatus: StatusNotConnected}}
