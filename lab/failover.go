@@ -69,6 +69,10 @@ func (l *Lab) ActiveInstance(ctx context.Context) (string, error) {
 func (l *Lab) Failovers() []FailoverReport { return l.failovers }
 
 func (l *Lab) failover(ctx context.Context, planned bool, switchTime time.Duration) (FailoverReport, error) {
+	if l.Model.Gateway.ActiveActive {
+		return FailoverReport{}, errors.New("a failover moves an active-standby gateway's public IP; this gateway is active-active " +
+			"(each instance keeps its own): reset one instance instead (ResetGateway with its gatewayVip)")
+	}
 	if err := l.findActive(ctx); err != nil {
 		return FailoverReport{}, err
 	}

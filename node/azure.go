@@ -252,9 +252,6 @@ func RunAzure(ctx context.Context, specPath string) error {
 		primary = append(primary, spec.VNetVIP)
 	}
 	in := &instance{name: spec.Instance, cp: cp, own: own, primary: primary, aa: aa, peer: pr, log: log}
-	if err := in.start(ctx, spec.Active, spec.Primary); err != nil {
-		return err
-	}
 	cp.GatewayEvent("SetGatewayConfiguration", fmt.Sprintf("Gateway instance %s configured: %d connection(s)", spec.Instance, 1))
 
 	t := &tracker{cp: cp, log: log, local: gs.Conn.LocalAddr, peer: gs.Conn.RemoteAddr}
@@ -266,6 +263,11 @@ func RunAzure(ctx context.Context, specPath string) error {
 	rc.g, rc.peer = g, pr
 	in.g, in.t = g, t
 	rc.in = in
+	// The addresses come last: a peer that reaches the instance finds its
+	// connections loaded (not a NO_PROPOSAL_CHOSEN from a bare charon).
+	if err := in.start(ctx, spec.Active, spec.Primary); err != nil {
+		return err
+	}
 
 	mux := http.NewServeMux()
 	mux.Handle("/", cp.Handler())
