@@ -121,6 +121,27 @@ func TestActiveActiveBgpShowsBothInstances(t *testing.T) {
 	if want := map[string]string{"169.254.21.1": "Idle", "169.254.21.5": "Connected"}; len(got) != 2 || got["169.254.21.1"] != want["169.254.21.1"] || got["169.254.21.5"] != want["169.254.21.5"] {
 		t.Errorf("BGP peers by local address %v, want %v (%s)", got, want, res.body)
 	}
+	in1.SetRoutes([]azure.GatewayRoute{{LocalAddress: "169.254.21.5", Network: "198.18.10.0/24", NextHop: "169.254.21.2", Origin: "EBgp", AsPath: "65010"}},
+		[]azure.GatewayRoute{{LocalAddress: "169.254.21.5", Network: "198.19.0.0/16", NextHop: "169.254.21.5", Origin: "Igp", AsPath: "65515"}})
+	in0.SetRoutes([]azure.GatewayRoute{{LocalAddress: "169.254.21.1", Network: "198.18.10.0/24", NextHop: "169.254.21.2", Origin: "EBgp", AsPath: "65010"}},
+		[]azure.GatewayRoute{{LocalAddress: "169.254.21.1", Network: "198.19.0.0/16", NextHop: "169.254.21.1", Origin: "Igp", AsPath: "65515"}})
+	for _, action := range []string{"getLearnedRoutes", "getAdvertisedRoutes?peer=169.254.21.2&"} {
+		path := base + "virtualNetworkGateways/vpnlab-vng/" + action
+		if strings.Contains(action, "?") {
+			path += strings.TrimPrefix(version, "?")
+		} else {
+			path += version
+		}
+		r := s.do(http.MethodPost, path, nil)
+		s.await(r)
+		locals := map[any]bool{}
+		for _, rt := range get(t, s.get(r.header.Get("Location")).obj(t), "value").([]any) {
+			locals[get(t, rt, "localAddress")] = true
+		}
+		if !locals["169.254.21.1"] || !locals["169.254.21.5"] {
+			t.Errorf("%s: routes from local addresses %v, want both instances'", action, locals)
+		}
+	}
 }
 
 // gatewayVip names the instance to reset: the other instance's VIP goes

@@ -257,6 +257,9 @@ func (a *api) gateway(w http.ResponseWriter, r *http.Request, m Model, action st
 	case "getadvertisedroutes":
 		if allow(w, r, http.MethodPost) {
 			routes := a.g.AdvertisedRoutes()
+			if v, ok, err := a.g.otherView(r.Context(), m); ok && err == nil {
+				routes = append(routes, v.Advertised...)
+			}
 			if peer != "" && !a.knownPeer(peer) {
 				routes = nil
 			}

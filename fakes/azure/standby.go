@@ -24,16 +24,18 @@ func WithForward(h http.Handler) Option {
 
 // InstanceView is what one instance of an active-active gateway knows
 // that the gateway's API shows for both: its tunnels, its BGP peers and the
-// routes it learned.
+// routes it learned and advertises.
 type InstanceView struct {
-	Tunnels  []TunnelConnectionHealth `json:"tunnels"`
-	BgpPeers []BgpPeerStatus          `json:"bgpPeers"`
-	Learned  []GatewayRoute           `json:"learnedRoutes"`
+	Tunnels    []TunnelConnectionHealth `json:"tunnels"`
+	BgpPeers   []BgpPeerStatus          `json:"bgpPeers"`
+	Learned    []GatewayRoute           `json:"learnedRoutes"`
+	Advertised []GatewayRoute           `json:"advertisedRoutes"`
 }
 
 // View returns this instance's own view.
 func (g *Gateway) View() InstanceView {
-	return InstanceView{Tunnels: g.Status().Tunnels, BgpPeers: g.BgpPeers(), Learned: g.LearnedRoutes()}
+	return InstanceView{Tunnels: g.Status().Tunnels, BgpPeers: g.BgpPeers(), Learned: g.LearnedRoutes(),
+		Advertised: g.AdvertisedRoutes()}
 }
 
 // WithPeerView sets how an instance of an active-active gateway reads the
