@@ -22,7 +22,7 @@ type Gateway struct {
 	forward  http.Handler // a standby's way to the active instance's API, or nil
 	// peerView reads the other instance's view (active-active), or nil.
 	peerView func(ctx context.Context) (InstanceView, error)
-	ops         *operations
+	ops      *operations
 
 	// cfg serialises changes to the model (PUTs, shared key, reset); it is
 	// taken with TryLock so that a concurrent change fails like ARM's
