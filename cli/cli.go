@@ -39,6 +39,7 @@ func commands() map[string]command {
 		"lab up":         {"bring a lab up and leave it running", labUp},
 		"lab status":     {"show tunnel, CHILD SAs, BGP and the Azure-side view", labStatus},
 		"lab exec":       {"run a command in a node: lab exec NODE -- CMD...", labExec},
+		"lab reset":      {"reset the Azure gateway through its API (--gateway-vip: one instance of active-active)", labReset},
 		"lab down":       {"remove a lab (--all: every lab)", labDown},
 		"lab list":       {"list running labs", labList},
 		"bench":          {"measure warm bring-ups: topology, tunnel, BGP, total, memory", bench},

@@ -44,6 +44,33 @@ func labExec(ctx context.Context, args []string, out, errw io.Writer) error {
 	return nil
 }
 
+// labReset resets the gateway as Reset-AzVirtualNetworkGateway does,
+// through the lab's Azure-like API, and shows what the on-prem LAN saw.
+func labReset(ctx context.Context, args []string, out, errw io.Writer) error {
+	fs := flag.NewFlagSet("lab reset", flag.ContinueOnError)
+	fs.SetOutput(errw)
+	id := fs.String("lab", "", "lab id (default: the only running lab)")
+	vip := fs.String("gateway-vip", "", "the public IP of the instance to reset (active-active)")
+	if err := fs.Parse(args); err != nil {
+		return usagef("%v", err)
+	}
+	l, err := lab.Attach(ctx, *id)
+	if err != nil {
+		return err
+	}
+	defer l.Release()
+	fmt.Fprintf(out, "vpnlab: resetting gateway %s %s(onprem-host pings azure-vm meanwhile)\n", l.Model.Gateway.Name,
+		map[bool]string{true: "instance " + *vip + " ", false: ""}[*vip != ""])
+	r, err := l.ResetGateway(ctx, *vip)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "  reset operation %.1fs; tunnel and BGP back after %.1fs; longest ping gap %.1fs (%d echoes lost); primary instance now %s\n",
+		r.Operation.Seconds(), r.Restored.Seconds(), r.Outage.Seconds(), r.Lost, r.Primary)
+	printStatus(out, l.Status(ctx))
+	return nil
+}
+
 func labDown(ctx context.Context, args []string, out, errw io.Writer) error {
 	fs := flag.NewFlagSet("lab down", flag.ContinueOnError)
 	fs.SetOutput(errw)

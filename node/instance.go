@@ -143,18 +143,30 @@ func (in *instance) reset(ctx context.Context) error {
 		}
 	}()
 	in.cp.GatewayEvent(azure.OperationResetGateway, fmt.Sprintf("Gateway reset: rebooting %s", in.worker()))
-	if err := in.stopLocked(ctx, "Gateway instance "+in.name+" rebooting: gateway reset", true); err != nil {
-		return fmt.Errorf("reset: %w", err)
-	}
 	handedOver := false
-	if wasPrimary && in.peer != nil {
+	handOver := func() {
+		if !wasPrimary || in.peer == nil {
+			return
+		}
 		err := in.peer.instance(ctx, InstanceAction{Action: "activate", Reason: "failover from " + in.worker() + " (gateway reset)"})
 		if err != nil {
 			in.log.Warn("reset: the other instance did not take over; rebooting in place", "source", "node", "err", err)
-		} else {
-			in.log.Info("reset: failed over", "source", "node", "to", in.peer.base)
-			handedOver = true
+			return
 		}
+		in.log.Info("reset: failed over", "source", "node", "to", in.peer.base)
+		handedOver = true
+	}
+	// Active-active: the other instance serves already and takes the VNet's
+	// next hop before this one goes; active-standby: the public IP moves,
+	// so this instance lets go of it first.
+	if in.aa {
+		handOver()
+	}
+	if err := in.stopLocked(ctx, "Gateway instance "+in.name+" rebooting: gateway reset", true); err != nil {
+		return fmt.Errorf("reset: %w", err)
+	}
+	if !in.aa {
+		handOver()
 	}
 	err := sleepCtx(ctx, rebootTime)
 	if err == nil {

@@ -189,8 +189,9 @@ var _ = Describe("active-active gateway", Ordered, Label("lab", "active-active")
 		GinkgoWriter.Printf("reset %s: %d echoes sent, %d answered\n", vip, sent, got)
 		Expect(sent).To(BeNumerically(">=", 20))
 		// Traffic moves to the other tunnel when the instance deletes its SAs;
-		// an echo in flight at that moment may be lost.
-		Expect(sent-got).To(BeNumerically("<=", 2), "traffic carried on over the other tunnel")
+		// an echo in flight at that moment may be lost (measured 0–2). Had it
+		// not moved, the 2 s reboot alone would lose 10 or more.
+		Expect(sent-got).To(BeNumerically("<=", 4), "traffic carried on over the other tunnel")
 	}
 
 	It("resets IN_1 by its VIP: only its tunnel drops, traffic carries on over IN_0's", func(ctx SpecContext) {
