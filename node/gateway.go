@@ -94,6 +94,8 @@ type gateway struct {
 
 	mu     sync.Mutex
 	routes map[string]bool // prefixes this gateway routed into the tunnel from BGP
+
+	resetMu sync.Mutex // one BGP session reset at a time
 }
 
 // startGateway brings the gateway up; onEvent (may be nil) sees tunnel events.
@@ -317,14 +319,35 @@ func (g *gateway) handle(ev vici.Event) {
 			}
 			if neighbor := g.neighborThrough(conn); te.Kind == "ike-down" && neighbor != "" {
 				// The tunnel went down: so does the BGP session over it.
-				go func() {
-					if err := g.speaker.ResetNeighbor(context.Background(), neighbor, "tunnel down"); err != nil {
-						g.log.Warn("bgp reset", "source", "node", "err", err)
-					}
-				}()
+				go g.resetSession(neighbor, conn)
 			}
 			g.onEvent(te)
 		}
+	}
+}
+
+// resetSession tears down the BGP session with neighbor once conn has no
+// tunnel left: not while another IKE SA of conn still carries it (both
+// sides had initiated; a NOTIFICATION sent through it would make the peer
+// idle 5 s, GoBGP's hold after a received Cease), and not twice.
+func (g *gateway) resetSession(neighbor, conn string) {
+	g.resetMu.Lock()
+	defer g.resetMu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if s, err := localVici(ctx); err == nil {
+		sas, err := swan.ListSAs(ctx, s)
+		s.Close()
+		if err == nil && slices.ContainsFunc(sas, func(sa swan.IKESA) bool { return sa.Conn == conn && sa.Installed() }) {
+			return
+		}
+	}
+	peers, err := g.speaker.Peers(ctx)
+	if err == nil && !slices.ContainsFunc(peers, func(p bgp.PeerStatus) bool { return p.Neighbor == neighbor && p.Established() }) {
+		return
+	}
+	if err := g.speaker.ResetNeighbor(ctx, neighbor, "tunnel down"); err != nil {
+		g.log.Warn("bgp reset", "source", "node", "err", err)
 	}
 }
 

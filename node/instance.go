@@ -76,7 +76,7 @@ func (in *instance) stopLocked(ctx context.Context, reason string, reboot bool) 
 	}
 	// A reboot is orderly: IKE stops answering, every SA is deleted (the
 	// peer hears of it and moves its traffic), point-to-site ones too, then
-	// the BGP session and the addresses go.
+	// the addresses and the BGP session go.
 	if err := fenceIKE(ctx, true); err != nil {
 		return errors.Join(err, releaseVIPs(ctx, held))
 	}
@@ -89,10 +89,14 @@ func (in *instance) stopLocked(ctx context.Context, reason string, reboot bool) 
 	for _, sa := range sas {
 		err = errors.Join(err, swan.TerminateIKEByID(ctx, s, sa.UniqueID))
 	}
+	err = errors.Join(err, releaseVIPs(ctx, held))
+	// The session is reset last, when its NOTIFICATION can no longer reach
+	// the peer: the peer's own reset (tunnel down) brings it back sooner
+	// than a received Cease would (GoBGP then idles 5 s).
 	if in.g.speaker != nil {
 		err = errors.Join(err, in.g.speaker.Reset(ctx, "gateway reset"))
 	}
-	return errors.Join(err, releaseVIPs(ctx, held))
+	return err
 }
 
 // activate makes the instance primary: it takes the addresses, routes its
