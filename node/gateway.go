@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/strongswan/govici/vici"
@@ -95,7 +96,8 @@ type gateway struct {
 	mu     sync.Mutex
 	routes map[string]bool // prefixes this gateway routed into the tunnel from BGP
 
-	resetMu sync.Mutex // one BGP session reset at a time
+	resetMu   sync.Mutex  // one BGP session reset at a time
+	rebooting atomic.Bool // an Azure instance's reset is under way
 }
 
 // startGateway brings the gateway up; onEvent (may be nil) sees tunnel events.
@@ -319,29 +321,26 @@ func (g *gateway) handle(ev vici.Event) {
 			}
 			if neighbor := g.neighborThrough(conn); te.Kind == "ike-down" && neighbor != "" {
 				// The tunnel went down: so does the BGP session over it.
-				go g.resetSession(neighbor, conn)
+				go g.resetSession(neighbor)
 			}
 			g.onEvent(te)
 		}
 	}
 }
 
-// resetSession tears down the BGP session with neighbor once conn has no
-// tunnel left: not while another IKE SA of conn still carries it (both
-// sides had initiated; a NOTIFICATION sent through it would make the peer
-// idle 5 s, GoBGP's hold after a received Cease), and not twice.
-func (g *gateway) resetSession(neighbor, conn string) {
+// resetSession tears down the BGP session with neighbor unless it is down
+// already (two IKE SAs of one connection deleted together: both sides had
+// initiated) or the gateway is rebooting (it resets its sessions itself
+// once its tunnels are gone: a Cease received through a remaining tunnel
+// makes GoBGP hold the peer idle 5 s, a local reset 1 s).
+func (g *gateway) resetSession(neighbor string) {
+	if g.rebooting.Load() {
+		return
+	}
 	g.resetMu.Lock()
 	defer g.resetMu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if s, err := localVici(ctx); err == nil {
-		sas, err := swan.ListSAs(ctx, s)
-		s.Close()
-		if err == nil && slices.ContainsFunc(sas, func(sa swan.IKESA) bool { return sa.Conn == conn && sa.Installed() }) {
-			return
-		}
-	}
 	peers, err := g.speaker.Peers(ctx)
 	if err == nil && !slices.ContainsFunc(peers, func(p bgp.PeerStatus) bool { return p.Neighbor == neighbor && p.Established() }) {
 		return

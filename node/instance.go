@@ -80,6 +80,8 @@ func (in *instance) stopLocked(ctx context.Context, reason string, reboot bool) 
 	if err := fenceIKE(ctx, true); err != nil {
 		return errors.Join(err, releaseVIPs(ctx, held))
 	}
+	in.g.rebooting.Store(true)
+	defer in.g.rebooting.Store(false)
 	s, err := localVici(ctx)
 	if err != nil {
 		return errors.Join(err, releaseVIPs(ctx, held))
