@@ -59,8 +59,11 @@ func labReset(ctx context.Context, args []string, out, errw io.Writer) error {
 		return err
 	}
 	defer l.Release()
-	fmt.Fprintf(out, "vpnlab: resetting gateway %s %s(onprem-host pings azure-vm meanwhile)\n", l.Model.Gateway.Name,
-		map[bool]string{true: "instance " + *vip + " ", false: ""}[*vip != ""])
+	what := l.Model.Gateway.Name
+	if *vip != "" {
+		what += " instance " + *vip
+	}
+	fmt.Fprintf(out, "vpnlab: resetting gateway %s (onprem-host pings azure-vm meanwhile)\n", what)
 	r, err := l.ResetGateway(ctx, *vip)
 	if err != nil {
 		return err

@@ -144,12 +144,11 @@ func (l *Lab) awaitTunnelAndBGP(ctx context.Context) error {
 
 // probe is a continuous ping from onprem-host to azure-vm, every 200 ms.
 type probe struct {
-	l    *Lab
-	ctx  context.Context
-	wg   sync.WaitGroup
-	out  string
-	err  error
-	done bool
+	l   *Lab
+	ctx context.Context
+	wg  sync.WaitGroup
+	out string
+	err error
 }
 
 // startProbe starts the probe and returns once it has had a moment to get
@@ -171,14 +170,11 @@ func (l *Lab) startProbe(ctx context.Context) (*probe, error) {
 }
 
 // stop lets a few more answers close the gap, stops the probe and returns
-// the longest gap between answers and the echoes lost.
+// the longest gap between answers and the echoes lost. Call it once.
 func (p *probe) stop() (time.Duration, int, error) {
-	if !p.done {
-		p.done = true
-		_ = sleepCtx(p.ctx, 400*time.Millisecond)
-		_, _ = p.l.Exec(context.WithoutCancel(p.ctx), OnpremHost, "pkill", "-INT", "ping")
-		p.wg.Wait()
-	}
+	_ = sleepCtx(p.ctx, 400*time.Millisecond)
+	_, _ = p.l.Exec(context.WithoutCancel(p.ctx), OnpremHost, "pkill", "-INT", "ping")
+	p.wg.Wait()
 	if p.err != nil || !strings.Contains(p.out, "bytes from") {
 		return 0, 0, fmt.Errorf("the outage probe failed: %v: %q", p.err, clipText(p.out, 300))
 	}

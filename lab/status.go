@@ -101,15 +101,16 @@ func (l *Lab) Status(ctx context.Context) Status {
 // status and the P2S client. Wait polls it; Status adds the rest.
 func (l *Lab) health(ctx context.Context) Status {
 	s := Status{Lab: l.id}
-	if err := l.findActive(ctx); err != nil {
-		s.Errors = append(s.Errors, err.Error())
-	}
 	s.Onprem = l.gatewayStatus(ctx, OnpremGW)
 	if l.Model.Gateway.ActiveActive {
 		s.Azure = l.gatewayStatus(ctx, AzureGW)
 		in1 := l.gatewayStatus(ctx, AzureGW1)
 		s.AzureIN1 = &in1
 	} else {
+		// A reset through the API may have switched instances.
+		if err := l.findActive(ctx); err != nil {
+			s.Errors = append(s.Errors, err.Error())
+		}
 		s.Azure = l.gatewayStatus(ctx, l.active)
 	}
 	s.API = l.azureConnection(ctx)

@@ -260,7 +260,7 @@ func RunAzure(ctx context.Context, specPath string) error {
 		return err
 	}
 	defer g.stop()
-	rc.g, rc.peer = g, pr
+	rc.g = g
 	in.g, in.t = g, t
 	rc.in = in
 	// The addresses come last: a peer that reaches the instance finds its

@@ -43,6 +43,9 @@ const rebootTime = 2 * time.Second
 
 func (in *instance) worker() string { return "GatewayTenantWorker_" + in.name }
 
+// all returns every address the instance holds as the primary.
+func (in *instance) all() []string { return append(slices.Clone(in.own), in.primary...) }
+
 // start brings the instance into service as the spec says.
 func (in *instance) start(ctx context.Context, active, primary bool) error {
 	in.mu.Lock()
@@ -53,7 +56,7 @@ func (in *instance) start(ctx context.Context, active, primary bool) error {
 	}
 	in.isPrimary = primary
 	if primary {
-		return takeVIPs(ctx, append(slices.Clone(in.own), in.primary...))
+		return takeVIPs(ctx, in.all())
 	}
 	return takeVIPs(ctx, in.own)
 }
@@ -70,7 +73,7 @@ func (in *instance) stopLocked(ctx context.Context, reason string, reboot bool) 
 	in.cp.SetActive(false)
 	in.isPrimary = false
 	in.t.setStopReason(reason)
-	held := append(slices.Clone(in.own), in.primary...)
+	held := in.all()
 	if !reboot {
 		return errors.Join(releaseVIPs(ctx, held), in.g.terminate(ctx))
 	}
@@ -113,7 +116,7 @@ func (in *instance) activate(ctx context.Context, reason string) error {
 
 func (in *instance) activateLocked(ctx context.Context, reason string) error {
 	in.t.setStopReason("")
-	if err := takeVIPs(ctx, append(slices.Clone(in.own), in.primary...)); err != nil {
+	if err := takeVIPs(ctx, in.all()); err != nil {
 		return err
 	}
 	in.cp.SetActive(true)

@@ -14,7 +14,6 @@ import (
 type reconfigurer struct {
 	g    *gateway
 	in   *instance
-	peer *peer // nil for a lone instance
 	spec AzureSpec
 }
 
@@ -75,8 +74,8 @@ func (r *reconfigurer) Apply(ctx context.Context, old, new azure.Model) error {
 	}
 	// Both instances carry the gateway's configuration, as Azure's do: a
 	// change taken by this one goes to its peer (not back, if it came from it).
-	if r.peer != nil && ctx.Value(replicatedKey{}) == nil {
-		if err := r.peer.replicate(ctx, new); err != nil {
+	if r.in.peer != nil && ctx.Value(replicatedKey{}) == nil {
+		if err := r.in.peer.replicate(ctx, new); err != nil {
 			return fmt.Errorf("configure the other instance: %w", err)
 		}
 	}

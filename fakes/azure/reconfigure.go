@@ -57,6 +57,16 @@ type applyError struct {
 func (e *applyError) Error() string { return "apply: " + e.message }
 func (e *applyError) Unwrap() error { return e.err }
 
+// applyFailed wraps a Reconfigurer's error, every key the connection has
+// had and the rejected newKey redacted from its text.
+func (g *Gateway) applyFailed(err error, newKey string) *applyError {
+	g.mu.Lock()
+	keys := append(slices.Clone(g.keys), newKey)
+	g.mu.Unlock()
+	slices.SortStableFunc(keys, func(a, b string) int { return len(b) - len(a) })
+	return &applyError{err, redactKeys(err.Error(), keys)}
+}
+
 // edit changes a copy of the model and returns the names of the properties
 // it changed, or a *ValidationError for a request Azure refuses outright.
 type edit func(m *Model) (changed []string, err error)
@@ -83,11 +93,7 @@ func (g *Gateway) change(ctx context.Context, op, what string, e edit) (Model, e
 		return old, errs
 	}
 	if err := g.reconf.Apply(ctx, old.clone(), next.clone()); err != nil {
-		g.mu.Lock()
-		keys := append(slices.Clone(g.keys), next.Connection.SharedKey)
-		g.mu.Unlock()
-		slices.SortStableFunc(keys, func(a, b string) int { return len(b) - len(a) })
-		return old, &applyError{err, redactKeys(err.Error(), keys)}
+		return old, g.applyFailed(err, next.Connection.SharedKey)
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()

@@ -146,11 +146,7 @@ func (g *Gateway) Replicate(ctx context.Context, m Model) error {
 	defer g.cfg.Unlock()
 	old := g.Model()
 	if err := g.reconf.Apply(ctx, old.clone(), m.clone()); err != nil {
-		g.mu.Lock()
-		keys := append(slices.Clone(g.keys), m.Connection.SharedKey)
-		g.mu.Unlock()
-		slices.SortStableFunc(keys, func(a, b string) int { return len(b) - len(a) })
-		return &applyError{err, redactKeys(err.Error(), keys)}
+		return g.applyFailed(err, m.Connection.SharedKey)
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
