@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/vpnlab/vpnlab/lab"
@@ -25,15 +28,30 @@ func bench(ctx context.Context, args []string, out, errw io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(errw)
 	runs := fs.Int("runs", 3, "number of bring-ups to measure")
-	image := fs.String("image", lab.DefaultImage, "node image")
+	image := fs.String("image", lab.Image(), "node image (default $"+lab.ImageEnv+" or "+lab.DefaultImage+")")
 	withScenarios := fs.Bool("scenarios", false, "also run every fault scenario once: lab up to verdict, failover outage")
+	sideBySide := fs.String("side-by-side", "", "also bring N labs up at once, for each N of a comma-separated list (e.g. 1,2,4)")
 	if err := fs.Parse(args); err != nil {
 		return usagef("%v", err)
+	}
+	var ns []int
+	for _, f := range strings.Split(*sideBySide, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 || n > 16 {
+			return usagef("--side-by-side: want numbers 1..16, got %q", f)
+		}
+		ns = append(ns, n)
 	}
 	if *runs < 1 || *runs > 20 {
 		return usagef("--runs must be 1..20")
 	}
 	defer func() {
+		if len(ns) > 0 && ctx.Err() == nil {
+			_ = benchSideBySide(ctx, *image, ns, out)
+		}
 		if *withScenarios && ctx.Err() == nil {
 			_ = benchScenarios(ctx, *image, out)
 			_ = benchResets(ctx, *image, out)
@@ -74,23 +92,16 @@ func bench(ctx context.Context, args []string, out, errw io.Writer) error {
 }
 
 func benchOnce(ctx context.Context, image string) (r benchRun, err error) {
-	start := time.Now()
-	l, err := lab.Start(ctx, lab.WithImage(image), lab.WithScenario("bench"))
+	l, t, _, err := lab.StartHealthy(ctx, lab.WithImage(image), lab.WithScenario("bench"))
 	defer func() {
-		t := time.Now()
+		t0 := time.Now()
 		err = errors.Join(err, l.Close(context.Background()))
-		r.teardown = time.Since(t)
+		r.teardown = time.Since(t0)
 	}()
 	if err != nil {
 		return r, err
 	}
-	r.topology = time.Since(start)
-	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	t, _, err := l.Wait(wctx)
-	if err != nil {
-		return r, err
-	}
+	r.topology = t.Up
 	r.tunnel, r.bgp, r.total = r.topology+t.TunnelUp, r.topology+t.BGPUp, r.topology+t.Healthy
 	r.memory, err = l.Memory(ctx)
 	return r, err
@@ -149,12 +160,7 @@ func benchResets(ctx context.Context, image string, out io.Writer) error {
 		{"active-standby", nil, []string{"", ""}},
 		{"active-active", []lab.Option{lab.WithActiveActive()}, []string{lab.AzurePublic2.String(), lab.AzurePublic.String()}},
 	} {
-		l, err := lab.Start(ctx, append([]lab.Option{lab.WithImage(image), lab.WithScenario("bench-reset")}, tc.opts...)...)
-		if err == nil {
-			wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-			_, _, err = l.Wait(wctx)
-			cancel()
-		}
+		l, _, _, err := lab.StartHealthy(ctx, append([]lab.Option{lab.WithImage(image), lab.WithScenario("bench-reset")}, tc.opts...)...)
 		for _, vip := range tc.vips {
 			if err != nil {
 				break
@@ -170,5 +176,52 @@ func benchResets(ctx context.Context, image string, out io.Writer) error {
 		}
 	}
 	fmt.Fprintf(out, "(Azure documents 10–15 s for a planned active-standby failover; active-active shifts traffic to the other tunnel)\n")
+	return nil
+}
+
+// benchSideBySide brings n labs of identical addressing up at once, for
+// each n, and prints the time until all are healthy and their memory.
+func benchSideBySide(ctx context.Context, image string, ns []int, out io.Writer) error {
+	fmt.Fprintf(out, "\nlabs side by side (identical addressing), brought up at once\n")
+	fmt.Fprintf(out, "%-4s %14s %14s %14s %16s %14s\n", "N", "first healthy", "all healthy", "teardown", "memory per lab", "memory total")
+	for _, n := range ns {
+		start := time.Now()
+		labs := make([]*lab.Lab, n)
+		healthy := make([]time.Duration, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				l, _, _, err := lab.StartHealthy(ctx, lab.WithImage(image), lab.WithScenario("bench-side-by-side"),
+					lab.WithHealthyTimeout(3*time.Minute))
+				labs[i] = l
+				healthy[i], errs[i] = time.Since(start), err
+			}()
+		}
+		wg.Wait()
+		var mem uint64
+		err := errors.Join(errs...)
+		if err == nil {
+			for _, l := range labs {
+				m, merr := l.Memory(ctx)
+				err = errors.Join(err, merr)
+				mem += sum(m)
+			}
+		}
+		t := time.Now()
+		for _, l := range labs {
+			err = errors.Join(err, l.Close(context.Background()))
+		}
+		teardown := time.Since(t)
+		if err != nil {
+			fmt.Fprintf(out, "%-4d error: %v\n", n, err)
+			continue
+		}
+		sort.Slice(healthy, func(i, j int) bool { return healthy[i] < healthy[j] })
+		fmt.Fprintf(out, "%-4d %13.2fs %13.2fs %13.2fs %12.1f MiB %10.1f MiB\n", n, healthy[0].Seconds(), healthy[n-1].Seconds(),
+			teardown.Seconds(), mib(mem)/float64(n), mib(mem))
+	}
 	return nil
 }

@@ -38,14 +38,23 @@ func commands() map[string]command {
 	return map[string]command{
 		"lab up":         {"bring a lab up and leave it running", labUp},
 		"lab status":     {"show tunnel, CHILD SAs, BGP and the Azure-side view", labStatus},
+		"lab env":        {"endpoints and sign-in for your own Azure tools (--json), as a custom cloud", labEnv},
 		"lab exec":       {"run a command in a node: lab exec NODE -- CMD...", labExec},
 		"lab reset":      {"reset the Azure gateway through its API (--gateway-vip: one instance of active-active)", labReset},
-		"lab down":       {"remove a lab (--all: every lab)", labDown},
+		"lab down":       {"remove a lab (ID or --lab ID; --all: every lab in this scope)", labDown},
 		"lab list":       {"list running labs", labList},
 		"bench":          {"measure warm bring-ups: topology, tunnel, BGP, total, memory", bench},
 		"run":            {"run a scenario: lab up, inject, collect evidence, diagnose (--fix: and verify)", run},
 		"diagnose":       {"diagnose the running lab, or a saved evidence bundle (--evidence FILE)", diagnoseCmd},
 		"scenarios list": {"list the scenarios", scenariosList},
+		"check":          {"training: run the healthy checks and name the symptoms that remain", check},
+		"hint":           {"training: the next hint (where to look, what is wrong there, the fix)", hint},
+		"answer":         {"training: give your diagnosis: answer --category C --fault F", answer},
+		"score":          {"training: your score on the lab (--json)", score},
+		"skip":           {"training: give up on the lab (an exam moves on to the next case)", skip},
+		"exam":           {"training: an exam of random scenarios, names hidden: exam [--count 5] [--seed N] [--category C]; writes a JSON and HTML report", examCmd},
+		"ui":             {"serve the lab's web view on 127.0.0.1: topology, Azure portal and blades, device, training", ui},
+		"validate":       {"check a vendor VPN configuration against Azure: validate DEVICE-CONFIG [--azure FILE]... [--live] [--json]", validateCmd},
 	}
 }
 

@@ -80,6 +80,16 @@ func TestRunUsageErrors(t *testing.T) {
 			start: "usage: flag provided but not defined: -bogus",
 		},
 		{
+			name:  "lab down with two ids",
+			args:  []string{"lab", "down", "abc123", "def456"},
+			start: `usage: lab down: unexpected ["abc123" "def456"]`,
+		},
+		{
+			name:  "lab down with an id and --lab",
+			args:  []string{"lab", "down", "--lab", "abc123", "def456"},
+			start: `usage: lab down: unexpected ["def456"]`,
+		},
+		{
 			name:  "lab exec without node",
 			args:  []string{"lab", "exec"},
 			start: "usage: lab exec NODE -- CMD [ARGS...]",
@@ -93,6 +103,26 @@ func TestRunUsageErrors(t *testing.T) {
 			name:  "lab exec with an empty command",
 			args:  []string{"lab", "exec", "onprem-gw", "--"},
 			start: "usage: lab exec NODE -- CMD [ARGS...]",
+		},
+		{
+			name:  "exam with more cases than scenarios",
+			args:  []string{"exam", "--count", "3", "--pool", "psk-mismatch,esp-blocked", "--seed", "1"},
+			start: "usage: exam: --count 3 but only 2 scenarios match",
+		},
+		{
+			name:  "exam with an unknown pool scenario",
+			args:  []string{"exam", "--pool", "nope"},
+			start: `usage: exam: no scenario "nope" in the pool`,
+		},
+		{
+			name:  "exam with a category nothing has",
+			args:  []string{"exam", "--category", "nonsense"},
+			start: "usage: exam: no scenario matches",
+		},
+		{
+			name:  "exam with an argument",
+			args:  []string{"exam", "extra"},
+			start: "usage: exam takes no arguments",
 		},
 		{
 			name:  "bench with too many runs",
@@ -150,5 +180,12 @@ func TestExitCode(t *testing.T) {
 				t.Errorf("ExitCode(%v) = %d, want %d", tt.err, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestHideName(t *testing.T) {
+	got := hideName("PSK-Mismatch after psk-mismatch", "psk-mismatch")
+	if got != "[hidden] after [hidden]" {
+		t.Errorf("hideName = %q", got)
 	}
 }

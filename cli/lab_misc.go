@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/vpnlab/vpnlab/lab"
 )
@@ -82,6 +84,12 @@ func labDown(ctx context.Context, args []string, out, errw io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return usagef("%v", err)
 	}
+	switch {
+	case fs.NArg() == 1 && *id == "" && !*all:
+		*id = fs.Arg(0) // lab down <id>
+	case fs.NArg() > 0:
+		return usagef("lab down: unexpected %q (name a lab with --lab ID or as the only argument)", fs.Args())
+	}
 	ids := []string{*id}
 	if *all || *id == "" {
 		found, err := lab.List(ctx)
@@ -107,12 +115,27 @@ func labDown(ctx context.Context, args []string, out, errw io.Writer) error {
 }
 
 func labList(ctx context.Context, args []string, out, errw io.Writer) error {
-	ids, err := lab.List(ctx)
+	fs := flag.NewFlagSet("lab list", flag.ContinueOnError)
+	fs.SetOutput(errw)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		return usagef("%v", err)
+	}
+	labs, err := lab.Labs(ctx)
 	if err != nil {
 		return err
 	}
-	for _, i := range ids {
-		fmt.Fprintln(out, i)
+	if *asJSON {
+		return json.NewEncoder(out).Encode(labs)
+	}
+	if len(labs) == 0 {
+		fmt.Fprintln(out, "vpnlab: no lab is running")
+		return nil
+	}
+	fmt.Fprintf(out, "%-8s %-22s %-10s %-9s %s\n", "LAB", "SCENARIO", "RUNNING", "AGE", "SCOPE")
+	for _, l := range labs {
+		fmt.Fprintf(out, "%-8s %-22s %-10s %-9s %s\n", l.ID, l.Scenario, fmt.Sprintf("%d/%d", l.Running, l.Total),
+			time.Since(l.Created).Round(time.Second), l.Scope)
 	}
 	return nil
 }

@@ -2,33 +2,23 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
 
+	"github.com/vpnlab/vpnlab/contract"
 	"github.com/vpnlab/vpnlab/lab"
 )
 
 func labStatus(ctx context.Context, args []string, out, errw io.Writer) error {
-	fs := flag.NewFlagSet("lab status", flag.ContinueOnError)
-	fs.SetOutput(errw)
-	id := fs.String("lab", "", "lab id (default: the only running lab)")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(args); err != nil {
-		return usagef("%v", err)
-	}
-	l, err := lab.Attach(ctx, *id)
+	l, asJSON, err := attachJSON(ctx, "lab status", args, errw, nil)
 	if err != nil {
 		return err
 	}
 	defer l.Release()
 	st := l.Status(ctx)
-	if *asJSON {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(st)
+	if asJSON {
+		return printJSON(out, st)
 	}
 	printStatus(out, st)
 	return nil
@@ -104,10 +94,10 @@ func printStatus(w io.Writer, s lab.Status) {
 	}
 	if len(s.Router) > 0 {
 		fmt.Fprintf(w, "\n[internet router] forwarded packets:\n")
-		for _, d := range []string{"to-azure", "to-onprem"} {
+		for _, d := range contract.Directions {
 			fmt.Fprintf(w, "  %-10s", d)
-			for _, k := range []string{"ike-udp500", "ike-udp4500", "esp-udp4500", "esp", "other"} {
-				fmt.Fprintf(w, "  %s %d", k, s.Router[d+"/"+k].Packets)
+			for _, k := range contract.CounterClasses {
+				fmt.Fprintf(w, "  %s %d", k, s.Router[contract.CounterName(d, k)].Packets)
 			}
 			fmt.Fprintln(w)
 		}

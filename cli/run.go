@@ -45,7 +45,7 @@ func run(ctx context.Context, args []string, out, errw io.Writer) error {
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	evOut := fs.String("evidence-out", "", "save the evidence bundle (JSON) to this file")
 	keep := fs.Bool("keep", false, "leave the lab running afterwards")
-	image := fs.String("image", lab.DefaultImage, "node image")
+	image := fs.String("image", lab.Image(), "node image (default $"+lab.ImageEnv+" or "+lab.DefaultImage+")")
 	if err := fs.Parse(args); err != nil {
 		return usagef("%v", err)
 	}
@@ -80,7 +80,7 @@ func run(ctx context.Context, args []string, out, errw io.Writer) error {
 	if *asJSON {
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(jsonResult{Scenario: sc.Name, Lab: res.LabID, Verdict: res.Verdict, FixedVerdict: res.FixedVerdict,
+		return enc.Encode(jsonResult{Scenario: sc.Name, Lab: res.LabID, Verdict: res.Verdict, ExposedVerdict: res.ExposedVerdict, FixedVerdict: res.FixedVerdict,
 			Failovers:        res.Failovers,
 			LabUpToVerdictMS: res.Timings.LabUpToVerdict.Milliseconds(), EngineMicros: res.Timings.Diagnose.Microseconds()})
 	}
@@ -90,6 +90,9 @@ func run(ctx context.Context, args []string, out, errw io.Writer) error {
 	fmt.Fprintf(out, "\n%s\n", res.Verdict)
 	fmt.Fprintf(out, "(lab up to verdict %.2fs; evidence %.2fs; engine %s)\n", res.Timings.LabUpToVerdict.Seconds(),
 		res.Timings.Collect.Seconds(), res.Timings.Diagnose)
+	if res.ExposedVerdict != nil {
+		fmt.Fprintf(out, "\nOnce exposed (%s after the verdict):\n%s\n", sc.Expose, res.ExposedVerdict)
+	}
 	if res.FixedVerdict != nil {
 		fmt.Fprintf(out, "\nAfter the fix (healthy again after %.2fs):\n%s\n", res.Timings.FixToHealthy.Seconds(), res.FixedVerdict)
 	}
@@ -103,6 +106,7 @@ type jsonResult struct {
 	Scenario         string               `json:"scenario"`
 	Lab              string               `json:"lab"`
 	Verdict          diagnose.Verdict     `json:"verdict"`
+	ExposedVerdict   *diagnose.Verdict    `json:"verdict_exposed,omitempty"`
 	FixedVerdict     *diagnose.Verdict    `json:"verdict_after_fix,omitempty"`
 	Failovers        []lab.FailoverReport `json:"failovers,omitempty"`
 	LabUpToVerdictMS int64                `json:"lab_up_to_verdict_ms"`

@@ -5,16 +5,17 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/vpnlab/vpnlab/contract"
 	"github.com/vpnlab/vpnlab/diagnose"
 	"github.com/vpnlab/vpnlab/fakes/azure"
 	"github.com/vpnlab/vpnlab/lab"
-	"github.com/vpnlab/vpnlab/node"
+	"github.com/vpnlab/vpnlab/offline"
 	"github.com/vpnlab/vpnlab/pki"
 	"github.com/vpnlab/vpnlab/swan"
 )
@@ -22,12 +23,17 @@ import (
 // Evidence collects evidence from l covering the time since since. Parts
 // that cannot be read are named in Evidence.Missing; only a lab that cannot
 // be read at all is an error.
-func Evidence(ctx context.Context, l *lab.Lab, since time.Time) (diagnose.Evidence, error) {
+func Evidence(ctx context.Context, l Lab, since time.Time) (diagnose.Evidence, error) {
 	ev := diagnose.Evidence{WindowStart: since.UTC()}
 	miss := func(what string, err error) { ev.Missing = append(ev.Missing, fmt.Sprintf("%s: %v", what, err)) }
 
 	before := snapshot(ctx, l)
-	ev.Probes = probes(ctx, l)
+	var ike []string
+	if before.onpremErr == nil && !anyEstablished(before.onprem) {
+		// IKE does not come up: does the gateway answer IKE at all?
+		ike = l.AzureModel().Gateway.PublicIPs()
+	}
+	ev.Probes = probes(ctx, l, ike)
 	after := snapshot(ctx, l)
 	ev.CollectedAt = time.Now().UTC()
 
@@ -36,17 +42,20 @@ func Evidence(ctx context.Context, l *lab.Lab, since time.Time) (diagnose.Eviden
 	} else {
 		ev.Onprem = device(ctx, l, before.onprem, after.onprem, since)
 	}
+	model := l.AzureModel()
 	if after.azureErr != nil {
 		miss("Azure side (API)", after.azureErr)
 	} else {
-		ev.Azure = azureSide(ctx, l, before, after, since, miss)
+		ev.Azure, model = azureSide(ctx, l, before, after, since, miss)
 	}
 	if before.routerErr == nil && after.routerErr == nil {
 		ev.Path = pathDelta(before.router, after.router)
+		ev.Path.NAT = pathNAT(ctx, l)
 	} else {
 		miss("internet router counters", after.routerErr)
 	}
-	ev.P2S = p2sClients(ctx, l, since, miss)
+	ev.P2S = p2sClients(ctx, l, since, model, miss)
+	ev.Radius = radiusServer(ctx, l, since, miss)
 	if ev.Onprem == nil && ev.Azure == nil {
 		return ev, fmt.Errorf("collect: neither side could be read: %v; %v", after.onpremErr, after.azureErr)
 	}
@@ -57,33 +66,25 @@ func Evidence(ctx context.Context, l *lab.Lab, since time.Time) (diagnose.Eviden
 type snap struct {
 	onprem, azureSAs []swan.IKESA
 	onpremErr        error
-	router           map[string]node.Counter
+	router           map[string]contract.Counter
 	routerErr        error
 	conn             lab.ConnectionView
 	azureErr         error
 }
 
-func snapshot(ctx context.Context, l *lab.Lab) snap {
+func snapshot(ctx context.Context, l Lab) snap {
 	var s snap
 	var wg sync.WaitGroup
 	wg.Add(3)
 	go func() { defer wg.Done(); s.onprem, s.onpremErr = l.SAs(ctx, lab.OnpremGW) }()
 	go func() { defer wg.Done(); s.router, s.routerErr = l.RouterCounters(ctx) }()
-	go func() {
-		defer wg.Done()
-		a, err := l.AzureAPI()
-		if err != nil {
-			s.azureErr = err
-			return
-		}
-		s.conn, s.azureErr = a.Connection(ctx)
-	}()
+	go func() { defer wg.Done(); s.conn, s.azureErr = l.AzureConnection(ctx) }()
 	wg.Wait()
 	return s
 }
 
 // device builds the on-prem device's view.
-func device(ctx context.Context, l *lab.Lab, before, after []swan.IKESA, since time.Time) *diagnose.Device {
+func device(ctx context.Context, l Lab, before, after []swan.IKESA, since time.Time) *diagnose.Device {
 	d := &diagnose.Device{}
 	prev := map[string]swan.ChildSA{}
 	for _, sa := range before {
@@ -92,46 +93,56 @@ func device(ctx context.Context, l *lab.Lab, before, after []swan.IKESA, since t
 		}
 	}
 	for _, sa := range after {
-		e := diagnose.IKESA{State: sa.State, Local: sa.LocalHost, Remote: sa.RemoteHost}
+		e := diagnose.IKESA{State: sa.State, Local: sa.LocalHost, Remote: sa.RemoteHost, NATLocal: sa.NATLocal == "yes"}
 		for _, c := range sa.Children {
 			p := prev[c.UniqueID]
 			e.Children = append(e.Children, diagnose.ChildSA{State: c.State, BytesIn: c.BytesIn, BytesOut: c.BytesOut,
-				PacketsInDelta: sub(c.PacketsIn, p.PacketsIn), PacketsOutDelta: sub(c.PacketsOut, p.PacketsOut)})
+				PacketsInDelta: sub(c.PacketsIn, p.PacketsIn), PacketsOutDelta: sub(c.PacketsOut, p.PacketsOut),
+				InstalledSeconds: atoi(c.InstallTime), RekeyInSeconds: atoi(c.RekeyTime), ExpiresInSeconds: atoi(c.LifeTime), DHGroup: c.DHGroup,
+				LocalTS: c.LocalTS, RemoteTS: c.RemoteTS})
 		}
 		d.IKE = append(d.IKE, e)
 	}
 	conn := l.Conn(lab.Onprem)
 	local, peer := l.BGPConfig(lab.Onprem)
 	d.Config = diagnose.DeviceConfig{IKEVersion: conn.Version, IKEProposals: conn.Proposals, ESPProposals: conn.ESPProposals,
-		LocalASN: local, PeerASN: peer, TunnelMTU: l.Profile.TunnelMTU, MSSClamp: l.Profile.MSSClamp,
-		DPDDelay: int(conn.DPDDelay / time.Second)}
-	if c, err := l.BGP(lab.OnpremGW); err == nil {
-		if peers, err := c.Peers(ctx); err == nil {
-			for _, p := range peers {
-				d.BGP = append(d.BGP, diagnose.BGPPeer{Neighbor: p.Neighbor, State: p.State, LocalASN: p.LocalASN,
-					PeerASN: p.PeerASN, RoutesReceived: p.Received, NotificationsSent: p.NotificationsSent,
-					NotificationsRcvd: p.NotificationsRcvd})
-				if p.PeerASN != 0 {
-					d.Config.PeerASN = p.PeerASN
-				}
+		LocalASN: local, PeerASN: peer, DPDDelay: int(conn.DPDDelay / time.Second)}
+	if peers, err := l.BGPPeers(ctx, lab.OnpremGW); err == nil {
+		for _, p := range peers {
+			d.BGP = append(d.BGP, diagnose.BGPPeer{Neighbor: p.Neighbor, State: p.State, LocalASN: p.LocalASN,
+				PeerASN: p.PeerASN, RoutesReceived: p.Received, NotificationsSent: p.NotificationsSent,
+				NotificationsRcvd: p.NotificationsRcvd})
+			if p.PeerASN != 0 {
+				d.Config.PeerASN = p.PeerASN
 			}
 		}
-		c.Close()
 	}
-	if r, err := l.Exec(ctx, lab.OnpremGW, "ip", "-o", "route", "show", "dev", node.TunnelIf); err == nil {
+	if r, err := l.Exec(ctx, lab.OnpremGW, "ip", "-o", "route", "show", "dev", contract.TunnelIf); err == nil {
 		for _, line := range strings.Split(strings.TrimSpace(r.Stdout), "\n") {
 			if f := strings.Fields(line); len(f) > 0 {
 				d.Routes = append(d.Routes, f[0])
 			}
 		}
 	}
-	if r, err := l.Exec(ctx, lab.OnpremGW, "ip", "-o", "link", "show", node.TunnelIf); err == nil {
-		if i := strings.Index(r.Stdout, " mtu "); i >= 0 {
-			fmt.Sscanf(r.Stdout[i+5:], "%d", &d.Config.TunnelMTU)
+	// The tunnel as it is now: a fix may have changed its MTU and clamp.
+	if r, err := l.Exec(ctx, lab.OnpremGW, "vpnlab-node", "tunnel"); err == nil && r.ExitCode == 0 {
+		var t contract.Tunnel
+		if json.Unmarshal([]byte(r.Stdout), &t) == nil {
+			d.Config.TunnelMTU, d.Config.MSSClamp = t.MTU, t.MSSClamp
 		}
 	}
 	d.Log = deviceLog(ctx, l, lab.OnpremGW, since)
+	deviceConfig(ctx, l, d)
 	return d
+}
+
+func anyEstablished(sas []swan.IKESA) bool {
+	for _, sa := range sas {
+		if sa.Established() {
+			return true
+		}
+	}
+	return false
 }
 
 func sub(a, b uint64) uint64 {
@@ -141,9 +152,10 @@ func sub(a, b uint64) uint64 {
 	return a - b
 }
 
-// deviceLog reads a node's structured event log since a time.
-func deviceLog(ctx context.Context, l *lab.Lab, nodeName string, since time.Time) []diagnose.LogLine {
-	r, err := l.Exec(ctx, nodeName, "cat", node.EventsFile)
+// deviceLog reads a node's structured event log since a time, each line as
+// offline reads a node's events.
+func deviceLog(ctx context.Context, l Lab, nodeName string, since time.Time) []diagnose.LogLine {
+	r, err := l.Exec(ctx, nodeName, "cat", contract.EventsFile)
 	if err != nil || r.ExitCode != 0 {
 		return nil
 	}
@@ -151,28 +163,9 @@ func deviceLog(ctx context.Context, l *lab.Lab, nodeName string, since time.Time
 	sc := bufio.NewScanner(strings.NewReader(r.Stdout))
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		var m map[string]any
-		if json.Unmarshal(sc.Bytes(), &m) != nil {
+		t, src, msg, ok := offline.NodeEvent(sc.Bytes())
+		if !ok || t.Before(since) {
 			continue
-		}
-		t, _ := time.Parse(time.RFC3339Nano, fmt.Sprint(m["time"]))
-		if t.Before(since) {
-			continue
-		}
-		src, _ := m["source"].(string)
-		msg, _ := m["msg"].(string)
-		// Keep the speaker's structured fields: a NOTIFICATION's reason is there.
-		var extra []string
-		for k, v := range m {
-			switch k {
-			case "time", "level", "msg", "source", "node", "group", "conn":
-				continue
-			}
-			extra = append(extra, fmt.Sprintf("%s=%v", k, v))
-		}
-		sort.Strings(extra)
-		if len(extra) > 0 {
-			msg += " " + strings.Join(extra, " ")
 		}
 		out = append(out, diagnose.LogLine{Time: t.UTC(), Source: src, Message: msg})
 	}
@@ -180,21 +173,14 @@ func deviceLog(ctx context.Context, l *lab.Lab, nodeName string, since time.Time
 }
 
 // azureSide builds the Azure side's view from its API.
-func azureSide(ctx context.Context, l *lab.Lab, before, after snap, since time.Time, miss func(string, error)) *diagnose.AzureSide {
+func azureSide(ctx context.Context, l Lab, before, after snap, since time.Time, miss func(string, error)) (*diagnose.AzureSide, azure.Model) {
 	p := after.conn.Properties
 	a := &diagnose.AzureSide{ConnectionStatus: p.ConnectionStatus, IngressBytes: p.IngressBytesTransferred,
 		EgressBytes:  p.EgressBytesTransferred,
 		IngressDelta: sub(p.IngressBytesTransferred, before.conn.Properties.IngressBytesTransferred),
 		EgressDelta:  sub(p.EgressBytesTransferred, before.conn.Properties.EgressBytesTransferred)}
-	m := l.Model
-	a.Config = diagnose.AzureConfig{GatewayASN: m.Gateway.Asn, LocalGatewayASN: m.LocalGateway.Asn,
-		CustomPolicy: len(m.Connection.IpsecPolicies) > 0, BGPEnabled: m.Gateway.EnableBgp && m.Connection.EnableBgp}
-	api, err := l.AzureAPI()
-	if err != nil {
-		miss("Azure API", err)
-		return a
-	}
-	if peers, err := api.BgpPeers(ctx); err == nil {
+	m := azureConfig(ctx, l, a, miss)
+	if peers, err := l.AzureBGPPeers(ctx); err == nil {
 		for _, p := range peers {
 			a.BGPPeers = append(a.BGPPeers, diagnose.AzureBGPPeer{Neighbor: p.Neighbor, ASN: p.Asn, State: p.State, RoutesReceived: p.RoutesReceived})
 		}
@@ -204,10 +190,11 @@ func azureSide(ctx context.Context, l *lab.Lab, before, after snap, since time.T
 	logs, err := l.AzureLogs(ctx, "")
 	if err != nil {
 		miss("Azure diagnostic logs", err)
-		return a
+		return a, m
 	}
 	a.Logs = azureLogs(logs, since)
-	return a
+	azureExtras(ctx, l, a, since, miss)
+	return a, m
 }
 
 func azureLogs(recs []azure.LogRecord, since time.Time) []diagnose.AzureLog {
@@ -223,18 +210,21 @@ func azureLogs(recs []azure.LogRecord, since time.Time) []diagnose.AzureLog {
 	return out
 }
 
-func pathDelta(before, after map[string]node.Counter) *diagnose.Path {
-	d := func(k string) uint64 { return sub(after[k].Packets, before[k].Packets) }
-	pc := func(dir string) diagnose.PathCounters {
-		return diagnose.PathCounters{IKE500: d(dir + "/ike-udp500"), IKE4500: d(dir + "/ike-udp4500"),
-			ESP4500: d(dir + "/esp-udp4500"), ESP: d(dir + "/esp")}
+func pathDelta(before, after map[string]contract.Counter) *diagnose.Path {
+	pc := func(dir contract.Direction) diagnose.PathCounters {
+		d := func(c contract.Class) uint64 {
+			k := contract.CounterName(dir, c)
+			return sub(after[k].Packets, before[k].Packets)
+		}
+		return diagnose.PathCounters{IKE500: d(contract.IKE500), IKE4500: d(contract.IKE4500),
+			ESP4500: d(contract.ESP4500), ESP: d(contract.ESP)}
 	}
-	return &diagnose.Path{ToAzure: pc("to-azure"), ToOnprem: pc("to-onprem")}
+	return &diagnose.Path{ToAzure: pc(contract.ToAzure), ToOnprem: pc(contract.ToOnprem)}
 }
 
 // p2sClients describes the lab's point-to-site client: connection, the
 // certificate it is configured with, and the roots uploaded to the gateway.
-func p2sClients(ctx context.Context, l *lab.Lab, since time.Time, miss func(string, error)) []diagnose.P2SClient {
+func p2sClients(ctx context.Context, l Lab, since time.Time, m azure.Model, miss func(string, error)) []diagnose.P2SClient {
 	if l.Node(lab.P2SClient) == nil {
 		return nil
 	}
@@ -252,14 +242,35 @@ func p2sClients(ctx context.Context, l *lab.Lab, since time.Time, miss func(stri
 			}
 		}
 	}
-	if cert, err := l.ClientCert(); err == nil {
+	if r, ok := l.(radiusLab); ok && r.RadiusAuth() && !r.EAPTLS() {
+		c.EAP, c.User = "eap-mschapv2", lab.P2SUser
+	} else if cert, absent, ok := clientCertOnClient(ctx, l); ok {
+		if absent {
+			c.NoCert = true
+		} else {
+			ci := certInfo(cert)
+			c.Cert = &ci
+		}
+	} else if cert, err := l.ClientCert(); err == nil {
 		ci := certInfo(cert)
 		c.Cert = &ci
+	} else if l.ClientCertRemoved() {
+		c.NoCert = true
 	} else {
 		miss("point-to-site client certificate", err)
 	}
-	for _, r := range l.Roots() {
-		c.Roots = append(c.Roots, certInfo(r))
+	if r, ok := l.(radiusLab); ok && r.EAPTLS() {
+		// RADIUS certificate authentication: the certificate in EAP-TLS,
+		// as the name in it
+		c.EAP, c.User = "eap-tls", lab.P2SClientEAPID
+	}
+	for _, r := range lab.RootsOf(m) {
+		ci := certInfo(r)
+		ci.Revoked = revokedIn(m, ci.Thumbprint)
+		c.Roots = append(c.Roots, ci)
+	}
+	if c.Cert != nil {
+		c.Cert.Revoked = revokedIn(m, c.Cert.Thumbprint)
 	}
 	c.Log = deviceLog(ctx, l, lab.P2SClient, since)
 	return []diagnose.P2SClient{c}
@@ -268,4 +279,28 @@ func p2sClients(ctx context.Context, l *lab.Lab, since time.Time, miss func(stri
 func certInfo(c *x509.Certificate) diagnose.CertInfo {
 	return diagnose.CertInfo{Subject: c.Subject.String(), Issuer: c.Issuer.String(), NotBefore: c.NotBefore.UTC(),
 		NotAfter: c.NotAfter.UTC(), EKU: pki.EKUNames(c), Thumbprint: pki.Thumbprint(c)}
+}
+
+// clientCertOnClient reads the certificate the point-to-site client holds
+// (lab.P2SClientCertPath), as its user would export it: a lab attached from
+// another process knows only the certificate it was started with, not one a
+// fault or a fix put there since. absent: the file is not there; ok false:
+// it could not be read (then the lab's own record serves).
+func clientCertOnClient(ctx context.Context, l Lab) (cert *x509.Certificate, absent, ok bool) {
+	r, err := l.Exec(ctx, lab.P2SClient, "cat", lab.P2SClientCertPath)
+	if err != nil {
+		return nil, false, false
+	}
+	if r.ExitCode != 0 {
+		return nil, strings.Contains(r.Stderr, "No such file"), strings.Contains(r.Stderr, "No such file")
+	}
+	b, _ := pem.Decode([]byte(r.Stdout))
+	if b == nil {
+		return nil, false, false
+	}
+	c, err := x509.ParseCertificate(b.Bytes)
+	if err != nil {
+		return nil, false, false
+	}
+	return c, false, true
 }

@@ -5,13 +5,17 @@ import (
 	"strings"
 )
 
-// Client-side signs of an untrusted certificate (seed 003): 0x80090326,
-// "certificate chain processed but terminated in a root certificate which
-// is not trusted", IKE_NO_CERT 13806.
-// ("unknown ca" alone is not one: charon logs "received 1 cert requests for
-// an unknown ca" in every healthy exchange with a public-CA gateway.)
-var sigUntrustedP2S = []string{"0x80090326", "certificate chain", "not trusted", "untrusted", "13806",
-	"no issuer certificate found", "no trusted rsa public key"}
+// Signs of an untrusted client certificate in the client's or Azure's P2S
+// log (seed 003): 0x80090326, "certificate chain processed but terminated
+// in a root certificate which is not trusted", no trusted public key.
+// (charon's "received 1 cert requests for an unknown ca" is none: it
+// appears in every healthy exchange with a public-CA gateway.)
+// (A missing, EKU-less or revoked certificate has its own fault and
+// signatures: the lines decide those.)
+var sigUntrustedP2S = sig{faults: []string{"certificate-untrusted"}}
+
+// Signs of a certificate outside its validity period.
+var sigCertTime = sig{faults: []string{"certificate-expired", "root-certificate-expired", "certificate-not-yet-valid"}}
 
 // certificateUntrusted: a P2S client's certificate is valid in time but the
 // gateway cannot trust it (seed 000 §5.4 証明書 ①③, seed 003).

@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -81,23 +82,24 @@ func hasClientAuth(eku []string) bool {
 }
 
 // p2sFind quotes the latest line of cl's log, or of Azure's P2S log
-// naming cl, that contains any of subs.
-func p2sFind(v *view, cl P2SClient, subs []string) (string, bool) {
-	for i := len(cl.Log) - 1; i >= 0; i-- {
-		l := cl.Log[i]
-		if v.inWindow(l.Time) && matches(strings.ToLower(l.Message), subs, nil) {
-			return fmt.Sprintf("P2S client %s log: %q", orDash(cl.Name), clip(l.Message)), true
-		}
-	}
-	if cl.Name == "" {
-		return "", false
-	}
+// naming cl, that matches a signature of s.
+func p2sFind(v *view, cl P2SClient, s sig) (string, bool) {
 	name := strings.ToLower(cl.Name)
-	for i := len(v.azLog) - 1; i >= 0; i-- {
-		if strings.EqualFold(v.azLog[i].Category, "P2SDiagnosticLog") &&
-			strings.Contains(v.azLower[i], name) && matches(v.azLower[i], subs, nil) {
-			return azLogFact(v.azLog[i]), true
+	for i := len(v.findings) - 1; i >= 0; i-- {
+		f := v.findings[i]
+		l := v.lines[f.line]
+		if !slices.Contains(s.faults, f.sig.Fault) {
+			continue
 		}
+		switch {
+		case l.side == sideClient && l.owner == cl.Name:
+		case l.side == sideAzure && name != "" && strings.EqualFold(l.owner, "P2SDiagnosticLog") && strings.Contains(strings.ToLower(l.text), name):
+		case l.side == sideAzure && l.owner == ownerRadius && cl.User != "" && strings.Contains(strings.ToLower(l.text), strings.ToLower(cl.User)):
+			// the RADIUS server's line names the client's (EAP) identity
+		default:
+			continue
+		}
+		return v.fact(f), true
 	}
 	return "", false
 }

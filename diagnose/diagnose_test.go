@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"encoding/json"
+	"github.com/vpnlab/vpnlab/diagnose/kb"
 	"reflect"
 	"slices"
 	"strings"
@@ -135,34 +136,42 @@ func TestDiagnose(t *testing.T) {
 			ev.P2S[0].Connected = false
 			ev.P2S[0].Cert.NotBefore = ev.CollectedAt.Add(48 * time.Hour)
 		}), want{
-			category: Operations, fault: "certificate-not-yet-valid", minConf: 0.8, maxConf: 0.9,
+			category: Authentication, fault: "certificate-not-yet-valid", minConf: 0.8, maxConf: 0.9,
 			facts: []string{"is valid only from"},
 		}},
 		{"root certificate expired", with(func(ev *Evidence) {
 			ev.P2S[0].Connected = false
 			ev.P2S[0].Roots[0].NotAfter = ev.CollectedAt.Add(-time.Hour)
 		}), want{
-			category: Operations, fault: "certificate-expired", minConf: 0.85,
+			category: Operations, fault: "root-certificate-expired", minConf: 0.85,
 			facts: []string{`issuing root certificate "CN=P2SRoot"`},
 		}},
 		{"certificate untrusted: unknown issuer", with(certUntrusted), want{
 			category: Authentication, fault: "certificate-untrusted", minConf: 0.8, maxConf: 0.95,
 			facts: []string{`issued by "CN=OtherRoot", which matches none of the 1 root(s)`, "CN=P2SRoot"},
 		}},
-		{"certificate untrusted: no clientAuth EKU", with(func(ev *Evidence) {
-			ev.P2S[0].Connected = false
-			ev.P2S[0].Cert.EKU = []string{"serverAuth"}
-		}), want{
-			category: Authentication, fault: "certificate-untrusted", minConf: 0.8,
-			facts: []string{"without clientAuth"},
+		{"client certificate without clientAuth EKU", with(noClientAuth), want{
+			category: Authentication, fault: "client-certificate-eku", minConf: 0.8,
+			facts: []string{"without Client Authentication (1.3.6.1.5.5.7.3.2)", `issued by the uploaded root "CN=P2SRoot"`},
 		}},
-		{"certificate untrusted: revoked, with client log", with(func(ev *Evidence) {
-			ev.P2S[0].Connected = false
-			ev.P2S[0].Cert.Revoked = true
+		{"client certificate revoked, with client log", with(revokedCert, func(ev *Evidence) {
 			ev.P2S[0].Log = []LogLine{{Time: t0.Add(time.Minute), Source: "client", Message: "The message received was unexpected or badly formatted. (Error 0x80090326)"}}
 		}), want{
-			category: Authentication, fault: "certificate-untrusted", minConf: 0.9,
-			facts: []string{"revoked list", "0x80090326"},
+			category: Authentication, fault: "client-certificate-revoked", minConf: 0.8,
+			facts: []string{"on the gateway's revoked client certificates", "A1B2C3D4E5F60718293A4B5C6D7E8F9012345678"},
+		}},
+		{"revoked with the gateway's own words", with(revokedCert, func(ev *Evidence) {
+			azLog(ev, 60, "P2SDiagnosticLog", "P2SLogEvent", "GatewayTenantWorker_IN_0",
+				"Connection failed: client certificate is revoked: certificate 'CN=alice' was revoked")
+		}), want{
+			category: Authentication, fault: "client-certificate-revoked", minConf: 0.95,
+			facts: []string{"client certificate is revoked"},
+		}},
+		{"revoked, but issued by a root not uploaded: the root decides", with(revokedCert, func(ev *Evidence) {
+			ev.P2S[0].Cert.Issuer = "CN=OtherRoot"
+		}), want{
+			category: Authentication, fault: "certificate-untrusted", minConf: 0.8,
+			facts: []string{"matches none"},
 		}},
 		{"maintenance failover", with(failover), want{
 			category: Operations, fault: "maintenance-failover", nw: "PlannedMaintenance", minConf: 0.85, maxConf: 0.95,
@@ -172,7 +181,8 @@ func TestDiagnose(t *testing.T) {
 		{"failover without a maintenance record", with(failover, func(ev *Evidence) {
 			ev.Azure.Logs = slices.DeleteFunc(ev.Azure.Logs, func(l AzureLog) bool { return l.Operation == "HostMaintenanceEvent" })
 		}), want{
-			category: Operations, fault: "maintenance-failover", nw: "PlannedMaintenance", minConf: 0.75, maxConf: 0.85,
+			category: Operations, fault: "instance-failure", minConf: 0.75, maxConf: 0.9,
+			facts: []string{"not planned maintenance"},
 		}},
 		{"reconnect on the same instance is not a failover", with(flap), want{
 			category: Healthy, minConf: 0.9,
@@ -528,10 +538,10 @@ func anyContains(ss []string, sub string) bool {
 
 // faultEvidence is one evidence value per fault.
 func faultEvidence() []Evidence {
-	return []Evidence{
+	return append([]Evidence{
 		with(sharedKey), with(ikePolicy), with(ipsecPolicy), with(unreachable), with(espBlock),
 		with(certUntrusted), with(asnMismatch), with(routeGone), with(mtuHole), with(certExpired), with(failover),
-	}
+	}, append(append(catalogEvidence(), pathEvidence()...), vnetEvidence()...)...)
 }
 
 // benchEvidence is a mix of bundles: healthy, faults, partial, empty.
@@ -548,6 +558,8 @@ func benchEvidence() []Evidence {
 
 func BenchmarkDiagnose(b *testing.B) {
 	evs := benchEvidence()
+	kb.Default() // loaded once per process, not per bundle
+	b.ResetTimer()
 	b.ReportAllocs()
 	for b.Loop() {
 		for _, ev := range evs {

@@ -29,4 +29,37 @@
 // whole VPN side is absent and at most 0.5 for unknown. The device is
 // believed over Azure for the tunnel state; a disagreement is stated as a
 // fact and lowers the confidence.
+//
+// # The knowledge base and the lines
+//
+// The faults (category, title, sources, fix, what to collect next) and the
+// signatures that reveal them in each log family are data in package kb
+// (diagnose/kb/faults, diagnose/kb/signatures), embedded and validated by
+// its tests. Every log line of the evidence — the device's and the P2S
+// clients' logs, Azure's diagnostic rows and Evidence.Text (unstructured
+// input: a paste, another vendor's log) — is redacted and matched once
+// against every signature (newView → scanLines), live and offline alike.
+// A rule asks for findings by fault and side, never by substring:
+//
+//	sigKey := sig{faults: []string{"shared-key-mismatch"}}
+//	dl, dok := v.devFind(sigKey)   // the latest device line with such a finding
+//	al, aok := v.azFind(sigKey)    // Azure's
+//	facts = append(facts, v.fact(dl)) // quotes the line with its file:line
+//
+// When no rule matches and the evidence is not healthy, the lines decide
+// (fromLines): each fault's findings are weighed — strongest signature
+// first, then the isolation order, then the number of lines and sides; a
+// fault whose symptoms a better-supported fault explains (kb explains) or
+// that only consequences show is not the cause. The confidence follows the
+// support: one strong line 0.8, more lines or both sides up to 0.95, one
+// medium line 0.6, weak symptoms 0.4–0.5, only consequences 0.3, less when
+// a runner-up in another category is as well supported. A verdict's
+// category is always its fault's category in the knowledge base.
+//
+// Every verdict carries the lines it rests on (Cited: ref, line, signature),
+// the other candidates, what to collect next when it is not sure, the log
+// families recognised and the lines nothing recognised (Unplaced).
+//
+// The API other packages rely on is Diagnose(Evidence) Verdict and the
+// Evidence and Verdict types; fields are only ever added.
 package diagnose

@@ -3,6 +3,7 @@ package diagnose
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 )
@@ -20,6 +21,9 @@ type view struct {
 	devLower []string
 	azLog    []AzureLog
 	azLower  []string // Operation, Message and Reason, lower-cased
+
+	lines    []line    // every log and text line of the window, as the signatures see it
+	findings []finding // the signatures they matched, in line order
 }
 
 func newView(ev Evidence) *view {
@@ -49,6 +53,7 @@ func newView(ev Evidence) *view {
 			return appendLower(append(buf, ' '), l.Reason)
 		})
 	}
+	v.scanLines()
 	return v
 }
 
@@ -116,22 +121,47 @@ func matches(s string, subs, excl []string) bool {
 	return false
 }
 
-// devFind returns the latest device log line containing any of subs and
-// none of excl (lower-case patterns).
-func (v *view) devFind(subs []string, excl ...string) (LogLine, bool) {
-	for i := len(v.devLower) - 1; i >= 0; i-- {
-		if matches(v.devLower[i], subs, excl) {
-			return v.devLog[i], true
+// sig asks the knowledge base's findings for lines that match a signature
+// of one of faults and no signature of one of unless.
+type sig struct{ faults, unless []string }
+
+// find returns the latest finding for s on a line printed by one of sides.
+func (v *view) find(s sig, sides ...string) (finding, bool) {
+	for i := len(v.findings) - 1; i >= 0; i-- {
+		f := v.findings[i]
+		if !slices.Contains(s.faults, f.sig.Fault) || !slices.Contains(sides, v.lines[f.line].side) {
+			continue
 		}
+		if len(s.unless) > 0 && v.lineHas(f.line, s.unless) {
+			continue
+		}
+		return f, true
 	}
-	return LogLine{}, false
+	return finding{}, false
 }
 
-// azFind returns the latest Azure diagnostic log row whose operation,
-// message or reason contains any of subs and none of excl.
-func (v *view) azFind(subs []string, excl ...string) (AzureLog, bool) {
+// lineHas reports whether line i matched a signature of one of faults
+// (findings are in line order).
+func (v *view) lineHas(i int, faults []string) bool {
+	k, _ := slices.BinarySearchFunc(v.findings, i, func(f finding, line int) int { return f.line - line })
+	for ; k < len(v.findings) && v.findings[k].line == i; k++ {
+		if slices.Contains(faults, v.findings[k].sig.Fault) {
+			return true
+		}
+	}
+	return false
+}
+
+// devFind and azFind are find on the device's and on Azure's lines.
+func (v *view) devFind(s sig) (finding, bool) { return v.find(s, sideDevice) }
+func (v *view) azFind(s sig) (finding, bool)  { return v.find(s, sideAzure) }
+
+// azContains returns the latest Azure diagnostic log row whose
+// operation, message or reason contains any of subs (progress markers, not
+// fault signatures).
+func (v *view) azContains(subs []string) (AzureLog, bool) {
 	for i := len(v.azLower) - 1; i >= 0; i-- {
-		if matches(v.azLower[i], subs, excl) {
+		if matches(v.azLower[i], subs, nil) {
 			return v.azLog[i], true
 		}
 	}

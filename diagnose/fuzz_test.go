@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 )
 
@@ -27,4 +28,29 @@ func FuzzDiagnose(f *testing.F) {
 		checkInvariants(t, v)
 		_ = v.String()
 	})
+}
+
+// TestSignatureContext: a signature with a context (after) reads a line
+// only when the line before it gives the context, and then alone. The
+// lines are synthetic (openssl s_client's chain walk).
+func TestSignatureContext(t *testing.T) {
+	run := func(lines ...string) Verdict {
+		var ev Evidence
+		for i, l := range lines {
+			ev.Text = append(ev.Text, TextLine{Ref: fmt.Sprintf("paste.txt:%d", i+1), Text: l})
+		}
+		return Diagnose(ev)
+	}
+	ca := run("depth=1 CN = p2s-root", "verify error:num=10:certificate has expired")
+	if ca.Fault != "root-certificate-expired" {
+		t.Errorf("expiry under depth=1: %s, want root-certificate-expired", ca.Fault)
+	}
+	leaf := run("depth=0 CN = vpn.example.net", "verify error:num=10:certificate has expired")
+	if leaf.Fault != "certificate-expired" {
+		t.Errorf("expiry under depth=0: %s, want certificate-expired", leaf.Fault)
+	}
+	other := run("depth=1 CN = p2s-root", "unrelated", "verify error:num=10:certificate has expired")
+	if other.Fault != "certificate-expired" {
+		t.Errorf("context two lines up: %s, want certificate-expired", other.Fault)
+	}
 }

@@ -166,6 +166,9 @@ func maintenanceFailover(v *view) (Verdict, bool) {
 	if len(maint) == 0 && len(failover) == 0 {
 		return Verdict{}, false
 	}
+	if len(failover) > 0 && !plannedMaintenance(v, maint) {
+		return instanceFailure(v, maint, failover, flap, outage)
+	}
 
 	var facts []string
 	for i, l := range maint {
@@ -252,6 +255,7 @@ func certificateExpired(v *view) (Verdict, bool) {
 	}
 	var facts []string
 	var first, kind string
+	rootOnly := false
 	for _, cl := range v.ev.P2S {
 		if cl.Connected || cl.Cert == nil {
 			continue
@@ -266,6 +270,7 @@ func certificateExpired(v *view) (Verdict, bool) {
 			if t := certTime(root, at); t != "" {
 				if k == "" {
 					k = t
+					rootOnly = first == "" && t == "expired"
 				}
 				found = append(found, certTimeFact("issuing root certificate", root, at))
 			}
@@ -279,7 +284,7 @@ func certificateExpired(v *view) (Verdict, bool) {
 		}
 		facts = append(facts, fmt.Sprintf("P2S client %s is not connected", name))
 		facts = append(facts, found...)
-		if l, ok := p2sFind(v, cl, []string{"expired", "not yet valid", "validity", "0x800b0101"}); ok {
+		if l, ok := p2sFind(v, cl, sigCertTime); ok {
 			facts = append(facts, l)
 		}
 	}
@@ -288,7 +293,7 @@ func certificateExpired(v *view) (Verdict, bool) {
 	}
 	if kind == "not-yet-valid" {
 		return Verdict{
-			Category:   Operations,
+			Category:   Authentication, // the catalog files it under ② (a wrong clock, not an expiry)
 			Fault:      "certificate-not-yet-valid",
 			Summary:    fmt.Sprintf("P2S client %s's certificate is not valid yet at collection time", first),
 			Facts:      facts,
@@ -298,6 +303,9 @@ func certificateExpired(v *view) (Verdict, bool) {
 				step{"Correct the clock that is wrong, or reissue the certificate with a validity period that has begun, and install it on the client.", srcCertReissue},
 			),
 		}, true
+	}
+	if rootOnly {
+		return rootCertificateExpired(v, first, facts)
 	}
 	return Verdict{
 		Category:   Operations,

@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"encoding/json"
+	"github.com/vpnlab/vpnlab/diagnose/kb"
 	"os"
 	"path/filepath"
 	"strings"
@@ -130,8 +131,47 @@ func BenchmarkDiagnoseRecorded(b *testing.B) {
 			bundles = append(bundles, loadBundle(b, name))
 		}
 	}
+	kb.Default() // loaded once per process, not per bundle
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		Diagnose(bundles[i%len(bundles)])
+	}
+}
+
+// TestP2SClientFailureNotHealthy: the healthy lab run's bundle with one
+// synthetic line appended to its P2S client's log (the client's DPD gave
+// up on the gateway): a healthy site-to-site tunnel must not hide it. The
+// unchanged bundle stays healthy (TestRecordedBundles).
+func TestP2SClientFailureNotHealthy(t *testing.T) {
+	ev := loadBundle(t, "healthy.json")
+	if len(ev.P2S) == 0 || len(ev.P2S[0].Log) == 0 {
+		t.Fatal("healthy.json has no P2S client log")
+	}
+	cl := &ev.P2S[0]
+	lastTime := cl.Log[len(cl.Log)-1].Time
+	cl.Log = append(cl.Log, LogLine{Time: lastTime.Add(30e9), Source: "charon", Message: "giving up after 5 retransmits"}) // synthetic
+	v := Diagnose(ev)
+	if v.Category == Healthy {
+		t.Fatalf("a P2S client whose log ends in its DPD giving up was judged healthy:\n%s", v)
+	}
+	if v.Fault != "peer-unreachable" {
+		t.Errorf("fault %q, want peer-unreachable (the client's request went unanswered)\n%s", v.Fault, v)
+	}
+	found := false
+	for _, c := range v.Cited {
+		if strings.Contains(c.Line, "giving up after 5 retransmits") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the client's line is not cited: %+v", v.Cited)
+	}
+	// The same line earlier in the log, followed by a success, is not the
+	// client's last word: healthy.
+	ev2 := loadBundle(t, "healthy.json")
+	c2 := &ev2.P2S[0]
+	c2.Log = append([]LogLine{{Time: c2.Log[0].Time, Source: "charon", Message: "giving up after 5 retransmits"}}, c2.Log...) // synthetic
+	if v2 := Diagnose(ev2); v2.Category != Healthy {
+		t.Errorf("a failure followed by the client's successful connection: %s/%s, want healthy", v2.Category, v2.Fault)
 	}
 }

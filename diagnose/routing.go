@@ -10,9 +10,8 @@ import (
 // BGP OPEN error 2/2 "Bad Peer AS"; GoBGP logs "as number mismatch
 // expected 65514, received 65515".
 var (
-	sigBadPeerAS = []string{"bad peer as", "as number mismatch", "bad_peer_as"}
+	sigBadPeerAS = sig{faults: []string{"bgp-asn-mismatch"}}
 	reASMismatch = regexp.MustCompile(`(?i)expected\D{0,12}(\d+)\D{1,14}received\D{0,12}(\d+)`)
-	reOpen22     = regexp.MustCompile(`(?i)code\D{0,3}2\b.{0,30}subcode\D{0,3}2\b`)
 )
 
 // tunnelCarries reports whether the tunnel is up and ESP crosses (or no
@@ -34,15 +33,10 @@ func bgpASNMismatch(v *view) (Verdict, bool) {
 	var expected, received uint64
 
 	dl, dok := v.devFind(sigBadPeerAS)
-	if !dok {
-		if l, ok := v.devFindRE(reOpen22); ok {
-			dl, dok = l, true
-		}
-	}
 	if dok {
 		logSig = true
-		facts = append(facts, devLogFact(dl))
-		if m := reASMismatch.FindStringSubmatch(dl.Message); m != nil {
+		facts = append(facts, v.fact(dl))
+		if m := reASMismatch.FindStringSubmatch(v.lines[dl.line].text); m != nil {
 			expected, _ = strconv.ParseUint(m[1], 10, 32)
 			received, _ = strconv.ParseUint(m[2], 10, 32)
 		}
@@ -50,7 +44,7 @@ func bgpASNMismatch(v *view) (Verdict, bool) {
 	al, aok := v.azFind(sigBadPeerAS)
 	if aok {
 		logSig = true
-		facts = append(facts, azLogFact(al))
+		facts = append(facts, v.fact(al))
 	}
 	if expected != 0 {
 		reasons = append(reasons, fmt.Sprintf("the on-prem BGP speaker expected peer AS %d but Azure's OPEN carried AS %d", expected, received))
@@ -151,16 +145,6 @@ func bgpASNMismatch(v *view) (Verdict, bool) {
 	}, true
 }
 
-// devFindRE returns the latest device log line matching re.
-func (v *view) devFindRE(re *regexp.Regexp) (LogLine, bool) {
-	for i := len(v.devLog) - 1; i >= 0; i-- {
-		if re.MatchString(v.devLog[i].Message) {
-			return v.devLog[i], true
-		}
-	}
-	return LogLine{}, false
-}
-
 // routeMissing: connected, but traffic does not arrive (seed 000 §5.5
 // fixes ①②③⑤).
 func routeMissing(v *view) (Verdict, bool) {
@@ -168,62 +152,25 @@ func routeMissing(v *view) (Verdict, bool) {
 		return Verdict{}, false
 	}
 	pf, failed := v.probeFacts()
-	var reasons []string
-	specific := false
-
-	// Prefix coverage of the probe target.
-	if tgt, ok := v.probeTarget(); ok && v.dev != nil {
-		switch {
-		case len(v.dev.Routes) > 0 && !v.routedIntoTunnel(tgt):
-			specific = true
-			reasons = append(reasons, fmt.Sprintf("no prefix routed into the tunnel covers %s (tunnel routes: %s)", tgt, joinMax(v.dev.Routes, 8)))
-		case len(v.dev.Routes) == 0 && failed:
-			specific = true
-			reasons = append(reasons, fmt.Sprintf("the on-prem device routes no prefix into the tunnel, so %s is not reached through it", tgt))
-		}
-	}
-	// Routes learned by BGP.
-	bgpDown := false
-	// Absence of evidence is not a down session: judge BGP only when one
-	// side reported its peers.
-	if v.bgpConfigured() && v.bgpObserved() {
-		if !v.bgpUp() {
-			bgpDown = true
-			reasons = append(reasons, "BGP is configured but not up, and nothing identifies a wrong ASN: no routes are exchanged")
-		} else {
-			if v.dev != nil && len(v.dev.BGP) > 0 {
-				var n uint64
-				for _, p := range v.dev.BGP {
-					n += p.RoutesReceived
-				}
-				if n == 0 {
-					specific = true
-					reasons = append(reasons, "the on-prem BGP session is ESTABLISHED but has received 0 routes from Azure")
-				}
-			}
-			if v.az != nil {
-				for _, p := range v.az.BGPPeers {
-					if strings.EqualFold(p.State, "Connected") && p.RoutesReceived == 0 {
-						specific = true
-						reasons = append(reasons, fmt.Sprintf("Azure's BGP peer %s is Connected but Azure has learned 0 routes from on-prem: no return route", orDash(p.Neighbor)))
-					}
-				}
-			}
-		}
-	}
-	// One-way traffic with Azure not answering.
-	in, out := v.devPackets()
-	if v.dev != nil && out > 0 && in == 0 && v.azCounters() && v.az.IngressDelta > 0 && v.az.EgressDelta == 0 {
-		specific = true
-		reasons = append(reasons, fmt.Sprintf("Azure received traffic (ingress +%d bytes) but sent nothing back (egress +0): the return route from the VNet is missing", v.az.IngressDelta))
-	}
-
+	reasons, specific, bgpDown := v.routeReasons(failed)
 	if !failed && !specific && !bgpDown {
 		return Verdict{}, false
 	}
+	if _, ok := v.lossAtExpiry(failed, specific || bgpDown); ok {
+		// A CHILD SA that expires unrekeyed explains a partial loss
+		// around its expiry: sa-lifetime-mismatch names it.
+		return Verdict{}, false
+	}
 	if failed && !specific && !bgpDown && len(reasons) == 0 {
+		if _, ok := configChange(v); ok {
+			// Azure reapplied the connection for a change just before: a
+			// loss that no route explains is its aftermath, config-change
+			// names it (seed 000 §5.6).
+			return Verdict{}, false
+		}
 		reasons = append(reasons, "the tunnel and its routing look right from the VPN devices; the loss is beyond them (VM effective routes, UDR, NSG or guest firewall)")
 	}
+	in, out := v.devPackets()
 
 	facts := v.tunnelFacts()
 	if v.dev != nil {
@@ -274,6 +221,59 @@ func routeMissing(v *view) (Verdict, bool) {
 		Missing:    miss,
 		Fix:        steps(fix...),
 	}, true
+}
+
+// routeReasons are what the devices show of a missing route: a target no
+// prefix routed into the tunnel covers (specific), BGP down (bgpDown) or
+// up without routes (specific), Azure receiving but not answering
+// (specific). failed says the probes failed.
+func (v *view) routeReasons(failed bool) (reasons []string, specific, bgpDown bool) {
+	// Prefix coverage of the probe target.
+	if tgt, ok := v.probeTarget(); ok && v.dev != nil {
+		switch {
+		case len(v.dev.Routes) > 0 && !v.routedIntoTunnel(tgt):
+			specific = true
+			reasons = append(reasons, fmt.Sprintf("no prefix routed into the tunnel covers %s (tunnel routes: %s)", tgt, joinMax(v.dev.Routes, 8)))
+		case len(v.dev.Routes) == 0 && failed:
+			specific = true
+			reasons = append(reasons, fmt.Sprintf("the on-prem device routes no prefix into the tunnel, so %s is not reached through it", tgt))
+		}
+	}
+	// Routes learned by BGP.
+	// Absence of evidence is not a down session: judge BGP only when one
+	// side reported its peers.
+	if v.bgpConfigured() && v.bgpObserved() {
+		if !v.bgpUp() {
+			bgpDown = true
+			reasons = append(reasons, "BGP is configured but not up, and nothing identifies a wrong ASN: no routes are exchanged")
+		} else {
+			if v.dev != nil && len(v.dev.BGP) > 0 {
+				var n uint64
+				for _, p := range v.dev.BGP {
+					n += p.RoutesReceived
+				}
+				if n == 0 {
+					specific = true
+					reasons = append(reasons, "the on-prem BGP session is ESTABLISHED but has received 0 routes from Azure")
+				}
+			}
+			if v.az != nil {
+				for _, p := range v.az.BGPPeers {
+					if strings.EqualFold(p.State, "Connected") && p.RoutesReceived == 0 {
+						specific = true
+						reasons = append(reasons, fmt.Sprintf("Azure's BGP peer %s is Connected but Azure has learned 0 routes from on-prem: no return route", orDash(p.Neighbor)))
+					}
+				}
+			}
+		}
+	}
+	// One-way traffic with Azure not answering.
+	in, out := v.devPackets()
+	if v.dev != nil && out > 0 && in == 0 && v.azCounters() && v.az.IngressDelta > 0 && v.az.EgressDelta == 0 {
+		specific = true
+		reasons = append(reasons, fmt.Sprintf("Azure received traffic (ingress +%d bytes) but sent nothing back (egress +0): the return route from the VNet is missing", v.az.IngressDelta))
+	}
+	return reasons, specific, bgpDown
 }
 
 // joinMax joins at most n items.

@@ -61,6 +61,12 @@ const (
 	missingTime   = "collection time (CollectedAt)"
 )
 
+// What to collect when nothing fits, per side.
+const (
+	collectDevice = "on-prem device: its IKE log of one connection attempt with debug on (strongSwan: charon log with ike 2; Cisco: debug crypto ikev2; FortiGate: diagnose debug application ike -1) and its SA listing (swanctl --list-sas, show crypto ikev2 sa)"
+	collectAzure  = "Azure side: IKEDiagnosticLog and TunnelDiagnosticLog of the window (AzureDiagnostics in Log Analytics) and the connection status (az network vpn-connection show), or a Network Watcher VPN troubleshoot of the connection"
+)
+
 // Network Watcher VPN troubleshoot fault ids
 // (Azure: network-watcher/vpn-troubleshoot-overview).
 const (

@@ -5,30 +5,24 @@ import (
 	"strings"
 )
 
-// Signatures of category ① tunnel setup (seed 000 §5.3), lower case.
+// Questions of category ① tunnel setup (seed 000 §5.3) to the knowledge
+// base's findings: the signatures themselves are data
+// (diagnose/kb/signatures), so the live lab and a real device's logs are
+// read by the same ones.
 var (
-	// charon: initiator "received AUTHENTICATION_FAILED notify error",
-	// responder "tried 1 shared key ... but MAC mismatched"; RRAS event
-	// 20111 (seed 001).
-	sigKeyDev = []string{"authentication_failed", "mac mismatched", "ike authentication credentials are unacceptable", "authentication failed"}
-	// Azure IKEDiagnosticLog / IKEErrors.txt (13801), TunnelDiagnosticLog reason.
-	sigKeyAz = []string{"authentication failed", "check shared key", "(13801)", "authentication_failed"}
-
-	// Proposal mismatch in either phase; the SA state tells which.
-	sigProposalDev = []string{"no_proposal_chosen", "no acceptable proposal found"}
-	sigProposalAz  = []string{"policy mismatch", "no_proposal_chosen", "no acceptable proposal"}
-	// Phase 2 only: charon "received NO_PROPOSAL_CHOSEN notify, no CHILD_SA
-	// built", "failed to establish CHILD_SA, keeping IKE_SA"; Azure
-	// "IkeCleanupQMNegotiation called with error 13868", "rejected Quick
-	// Mode settings".
-	sigChildDev = []string{"no child_sa built", "failed to establish child_sa", "ts_unacceptable"}
-	sigChildAz  = []string{"13868", "quick mode", "ts_unacceptable"}
-	sigTSDev    = []string{"ts_unacceptable", "traffic selectors"}
-
-	// No answer: charon "sending retransmit", "giving up after 5
-	// retransmits"; RasClient 20227 error 809 (seed 001).
-	sigNoAnswerDev = []string{"retransmit", "giving up after", "peer not responding", "remote server is not responding", "error code returned on failure is 809"}
-	sigNoAnswerAz  = []string{"retransmit", "peer not responding", "giving up"}
+	// IKE authentication refused: charon AUTHENTICATION_FAILED / MAC
+	// mismatched, RRAS event 20111 (seed 001), Azure 13801.
+	sigKey = sig{faults: []string{"shared-key-mismatch"}}
+	// No proposal in phase 1; lines that are about phase 2 say nothing of it.
+	sigProposalP1 = sig{faults: []string{"ike-policy-mismatch"}, unless: []string{"ipsec-policy-mismatch", "traffic-selector-mismatch"}}
+	// No proposal in either phase; the SA state tells which.
+	sigProposal = sig{faults: []string{"ike-policy-mismatch", "ipsec-policy-mismatch"}}
+	// Phase 2 only: charon "no CHILD_SA built", Azure 13868 / Quick Mode,
+	// TS_UNACCEPTABLE.
+	sigChild = sig{faults: []string{"ipsec-policy-mismatch", "traffic-selector-mismatch"}}
+	sigTS    = sig{faults: []string{"traffic-selector-mismatch"}}
+	// No answer: retransmits, "giving up", error 809 (seed 001), DPD.
+	sigNoAnswer = sig{faults: []string{"peer-unreachable", "ike-ports-blocked", "dpd-timeout"}}
 )
 
 // tunnelNotUp reports whether the believed tunnel state leaves IKE
@@ -51,17 +45,17 @@ func sharedKeyMismatch(v *view) (Verdict, bool) {
 	if !v.tunnelNotUp() {
 		return Verdict{}, false
 	}
-	dl, dok := v.devFind(sigKeyDev)
-	al, aok := v.azFind(sigKeyAz)
+	dl, dok := v.devFind(sigKey)
+	al, aok := v.azFind(sigKey)
 	if !dok && !aok {
 		return Verdict{}, false
 	}
 	facts := v.tunnelFacts()
 	if dok {
-		facts = append(facts, devLogFact(dl))
+		facts = append(facts, v.fact(dl))
 	}
 	if aok {
-		facts = append(facts, azLogFact(al))
+		facts = append(facts, v.fact(al))
 	}
 	c := v.adjust(v.sided(dok, aok))
 	return Verdict{
@@ -85,8 +79,8 @@ func ikePolicyMismatch(v *view) (Verdict, bool) {
 		return Verdict{}, false
 	}
 	// Phase-2 lines say nothing of phase 1.
-	dl, dok := v.devFind(sigProposalDev, "child_sa")
-	al, aok := v.azFind(sigProposalAz, sigChildAz...)
+	dl, dok := v.devFind(sigProposalP1)
+	al, aok := v.azFind(sigProposalP1)
 	if !dok && v.phase2Failed() {
 		return Verdict{}, false // ipsecPolicyMismatch's: the IKE SA failed later
 	}
@@ -95,10 +89,10 @@ func ikePolicyMismatch(v *view) (Verdict, bool) {
 	}
 	facts := v.tunnelFacts()
 	if dok {
-		facts = append(facts, devLogFact(dl))
+		facts = append(facts, v.fact(dl))
 	}
 	if aok {
-		facts = append(facts, azLogFact(al))
+		facts = append(facts, v.fact(al))
 	}
 	facts = append(facts, v.proposalFacts(v.devIKEProposals(), "IKE")...)
 	return Verdict{
@@ -120,10 +114,10 @@ func ikePolicyMismatch(v *view) (Verdict, bool) {
 // negotiation failing, or, with Azure alone, that IKE got as far as
 // IKE_AUTH.
 func (v *view) phase2Failed() bool {
-	if _, ok := v.devFind(sigChildDev); ok {
+	if _, ok := v.devFind(sigChild); ok {
 		return true
 	}
-	if _, ok := v.azFind(sigChildAz); ok {
+	if _, ok := v.azFind(sigChild); ok {
 		return true
 	}
 	return v.dev == nil && azPhase2(v)
@@ -132,10 +126,10 @@ func (v *view) phase2Failed() bool {
 // azPhase2 reports whether Azure's IKE log shows the IKE_AUTH exchange
 // (so phase 1 completed) or a quick-mode error.
 func azPhase2(v *view) bool {
-	if _, ok := v.azFind(sigChildAz); ok {
+	if _, ok := v.azFind(sigChild); ok {
 		return true
 	}
-	_, ok := v.azFind([]string{"[sa_auth]", "ike auth message"})
+	_, ok := v.azContains([]string{"[sa_auth]", "ike auth message"})
 	return ok
 }
 
@@ -144,8 +138,8 @@ func peerUnreachable(v *view) (Verdict, bool) {
 	if !v.tunnelNotUp() {
 		return Verdict{}, false
 	}
-	dl, dok := v.devFind(sigNoAnswerDev)
-	al, aok := v.azFind(sigNoAnswerAz)
+	dl, dok := v.devFind(sigNoAnswer)
+	al, aok := v.azFind(sigNoAnswer)
 	var pathFact string
 	pok := false
 	if p := v.path; p != nil {
@@ -167,10 +161,10 @@ func peerUnreachable(v *view) (Verdict, bool) {
 	}
 	facts := v.tunnelFacts()
 	if dok {
-		facts = append(facts, devLogFact(dl))
+		facts = append(facts, v.fact(dl))
 	}
 	if aok {
-		facts = append(facts, azLogFact(al))
+		facts = append(facts, v.fact(al))
 	}
 	var miss []string
 	if pok {
@@ -210,29 +204,28 @@ func peerUnreachable(v *view) (Verdict, bool) {
 // ipsecPolicyMismatch: IKE SA up, no CHILD SA (seed 000 §5.3 fixes ②③).
 func ipsecPolicyMismatch(v *view) (Verdict, bool) {
 	st, _ := v.tunnel()
-	var dl LogLine
-	var al AzureLog
+	var dl, al finding
 	var dok, aok bool
 	switch {
 	case st == tunnelIKEOnly:
-		dl, dok = v.devFind(sigChildDev)
+		dl, dok = v.devFind(sigChild)
 		if !dok {
-			dl, dok = v.devFind(sigProposalDev)
+			dl, dok = v.devFind(sigProposal)
 		}
-		al, aok = v.azFind(sigChildAz)
+		al, aok = v.azFind(sigChild)
 		if !aok {
-			al, aok = v.azFind(sigProposalAz)
+			al, aok = v.azFind(sigProposal)
 		}
 	case v.tunnelNotUp() && v.phase2Failed():
 		// The IKE SA is gone (deleted between retries, or not seen), but
 		// the logs show phase 1 completing and phase 2 failing.
-		if _, p1 := v.devFind(sigProposalDev, "child_sa"); p1 {
+		if _, p1 := v.devFind(sigProposalP1); p1 {
 			return Verdict{}, false
 		}
-		dl, dok = v.devFind(sigChildDev)
-		al, aok = v.azFind(sigChildAz)
+		dl, dok = v.devFind(sigChild)
+		al, aok = v.azFind(sigChild)
 		if !aok {
-			al, aok = v.azFind(sigProposalAz)
+			al, aok = v.azFind(sigProposal)
 		}
 	}
 	if !dok && !aok {
@@ -240,17 +233,20 @@ func ipsecPolicyMismatch(v *view) (Verdict, bool) {
 	}
 	facts := v.tunnelFacts()
 	if dok {
-		facts = append(facts, devLogFact(dl))
+		facts = append(facts, v.fact(dl))
 	}
 	if aok {
-		facts = append(facts, azLogFact(al))
+		facts = append(facts, v.fact(al))
 	}
 	ts := false
-	if l, ok := v.devFind(sigTSDev); ok {
+	if l, ok := v.devFind(sigTS); ok {
 		ts = true
-		if !dok || l.Message != dl.Message {
-			facts = append(facts, devLogFact(l))
+		if !dok || l.line != dl.line {
+			facts = append(facts, v.fact(l))
 		}
+	}
+	if _, ok := v.azFind(sigTS); ok {
+		ts = true
 	}
 	facts = append(facts, v.proposalFacts(v.devESPProposals(), "ESP")...)
 	if f := v.pfsFact(); f != "" {
@@ -275,6 +271,13 @@ func ipsecPolicyMismatch(v *view) (Verdict, bool) {
 	}, true
 }
 
+// minCounterPackets is how many packets the device must have sent in the
+// window before Azure's ingress counter reading zero says ESP does not
+// arrive: Azure's connection counters are sampled, and a few packets
+// (BGP's connection attempts while the session is down) fall between two
+// samples.
+const minCounterPackets = 5
+
 // espBlocked: IKE and the CHILD SA are up, but ESP does not cross (seed
 // 000 §5.3 cause 2, fix ④): IKE keeps DPD answering, so only the counters
 // and the data plane show it, and BGP over the tunnel dies of it.
@@ -290,9 +293,13 @@ func espBlocked(v *view) (Verdict, bool) {
 	toAzure, toOnprem := false, false
 
 	if v.dev != nil {
-		// Sent but nothing arrived at Azure.
+		// Sent but nothing arrived at Azure. Azure's counter is a sample
+		// read at another moment than the device's: a zero counts only
+		// when the device sent enough that the sample cannot have missed
+		// it all, and not when the path saw the ESP cross.
 		if out > 0 {
-			if azk && v.az.IngressDelta == 0 {
+			pathCrossed := v.path != nil && !nearZero(espPackets(v.path.ToAzure), out)
+			if azk && v.az.IngressDelta == 0 && out >= minCounterPackets && !pathCrossed {
 				toAzure = true
 				signals++
 				facts = append(facts, fmt.Sprintf("Azure connection ingress grew by 0 bytes in the window while the on-prem CHILD SA sent %d packets", out))
@@ -306,7 +313,7 @@ func espBlocked(v *view) (Verdict, bool) {
 		}
 		// Azure sent but nothing arrived on-prem.
 		if in == 0 {
-			if azk && v.az.EgressDelta > 0 {
+			if azk && v.az.EgressDelta > 0 && (v.path == nil || espPackets(v.path.ToOnprem) == 0) {
 				toOnprem = true
 				signals++
 				facts = append(facts, fmt.Sprintf("Azure connection egress grew by %d bytes while the on-prem CHILD SA received 0 packets", v.az.EgressDelta))

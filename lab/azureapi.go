@@ -10,10 +10,11 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strings"
 	"time"
 
+	"github.com/vpnlab/vpnlab/contract"
 	"github.com/vpnlab/vpnlab/fakes/azure"
-	"github.com/vpnlab/vpnlab/node"
 )
 
 // APIVersion is the ARM api-version the lab's own client sends.
@@ -24,9 +25,11 @@ type AzureAPI struct {
 	Base  string // https://127.0.0.1:port
 	Model azure.Model
 	hc    *http.Client
+	lab   *Lab // signs the lab's requests in (Lab.Token)
 }
 
-// BearerToken is what the lab's own client presents: the fake accepts any.
+// BearerToken is what the lab's own client presents to a fake without
+// sign-in (a lab started by an older vpnlab), which accepts any token.
 const BearerToken = "vpnlab-lab-token"
 
 // APICertPool returns the CA pool that verifies the fake gateway API's
@@ -93,7 +96,7 @@ func (l *Lab) instanceAPI(name string) (*AzureAPI, error) {
 	if m.Gateway.Name == "" {
 		m = azure.DefaultModel()
 	}
-	return &AzureAPI{Base: scheme + addr, Model: m, hc: &http.Client{Timeout: 5 * time.Second, Transport: tr}}, nil
+	return &AzureAPI{Base: scheme + addr, Model: m, hc: &http.Client{Timeout: 5 * time.Second, Transport: tr}, lab: l}, nil
 }
 
 // ConnectionView is the part of a connections GET the lab reads.
@@ -109,8 +112,8 @@ type ConnectionView struct {
 
 // Instance reads which instance serves this endpoint and whether it is the
 // active one (the lab's own route).
-func (a *AzureAPI) Instance(ctx context.Context) (node.InstanceState, error) {
-	var st node.InstanceState
+func (a *AzureAPI) Instance(ctx context.Context) (contract.InstanceState, error) {
+	var st contract.InstanceState
 	return st, a.do(ctx, http.MethodGet, a.Base+"/vpnlab/instance", &st)
 }
 
@@ -139,6 +142,16 @@ func (a *AzureAPI) BgpPeers(ctx context.Context) ([]azure.BgpPeerStatus, error) 
 		Value []azure.BgpPeerStatus `json:"value"`
 	}
 	err := a.do(ctx, http.MethodPost, a.armURL("virtualNetworkGateways", a.Model.Gateway.Name, "getBgpPeerStatus", nil), &v)
+	return v.Value, err
+}
+
+// P2SSessions calls getVpnclientConnectionHealth: the point-to-site
+// sessions the portal lists.
+func (a *AzureAPI) P2SSessions(ctx context.Context) ([]azure.VpnClientConnectionHealthDetail, error) {
+	var v struct {
+		Value []azure.VpnClientConnectionHealthDetail `json:"value"`
+	}
+	err := a.do(ctx, http.MethodPost, a.armURL("virtualNetworkGateways", a.Model.Gateway.Name, "getVpnclientConnectionHealth", nil), &v)
 	return v.Value, err
 }
 
@@ -205,7 +218,13 @@ func (a *AzureAPI) send(ctx context.Context, method, u string) (int, http.Header
 	if err != nil {
 		return 0, nil, nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+BearerToken)
+	token := BearerToken
+	if a.lab != nil && strings.Contains(u, "/subscriptions/") {
+		if token, err = a.lab.Token(ctx, azure.ARMAudience, nil); err != nil {
+			return 0, nil, nil, err
+		}
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := a.hc.Do(req)
 	if err != nil {
 		return 0, nil, nil, fmt.Errorf("azure api: %w", err)

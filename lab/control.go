@@ -4,24 +4,26 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/strongswan/govici/vici"
 
-	"github.com/vpnlab/vpnlab/node"
+	"github.com/vpnlab/vpnlab/contract"
 	"github.com/vpnlab/vpnlab/swan"
 )
 
 // The two sides of the site-to-site connection, as fault and fix methods
 // name them.
 const (
-	Onprem = "onprem"
-	Azure  = "azure"
+	Onprem = contract.Onprem
+	Azure  = contract.Azure
 )
 
 // gatewayOf returns the node and the current gateway spec of a side.
-func (l *Lab) gatewayOf(side string) (string, *node.GatewaySpec, error) {
+func (l *Lab) gatewayOf(side contract.Side) (string, *contract.GatewaySpec, error) {
 	switch side {
 	case Onprem:
 		return OnpremGW, &l.onprem, nil
@@ -45,7 +47,7 @@ func (l *Lab) vici(ctx context.Context, nodeName string) (*vici.Session, error) 
 
 // SetSharedKey loads another pre-shared key on one side and renegotiates,
 // as an operator re-entering the key would. The key is never logged.
-func (l *Lab) SetSharedKey(ctx context.Context, side string, key string) error {
+func (l *Lab) SetSharedKey(ctx context.Context, side contract.Side, key string) error {
 	name, spec, err := l.gatewayOf(side)
 	if err != nil {
 		return err
@@ -63,7 +65,7 @@ func (l *Lab) SetSharedKey(ctx context.Context, side string, key string) error {
 }
 
 // RestoreSharedKey loads the lab's own key on one side again.
-func (l *Lab) RestoreSharedKey(ctx context.Context, side string) error {
+func (l *Lab) RestoreSharedKey(ctx context.Context, side contract.Side) error {
 	_, spec, err := l.gatewayOf(side)
 	if err != nil {
 		return err
@@ -71,31 +73,77 @@ func (l *Lab) RestoreSharedKey(ctx context.Context, side string) error {
 	return l.SetSharedKey(ctx, side, spec.SharedKey)
 }
 
-// SetConn reloads one side's connection changed by edit and renegotiates.
-// The change is kept: RestoreConn undoes it.
-func (l *Lab) SetConn(ctx context.Context, side string, edit func(*swan.Conn)) error {
-	name, spec, err := l.gatewayOf(side)
-	if err != nil {
+// ChangeConn reloads one side's connection changed as c says and
+// renegotiates. The change is kept: RestoreConn undoes it.
+func (l *Lab) ChangeConn(ctx context.Context, side contract.Side, ch contract.ConnChange) error {
+	if err := l.LoadConn(ctx, side, ch); err != nil {
 		return err
 	}
-	c := spec.Conn
-	c.Proposals = append([]string(nil), c.Proposals...)
-	c.ESPProposals = append([]string(nil), c.ESPProposals...)
-	edit(&c)
-	if err := l.loadConn(ctx, name, c); err != nil {
-		return err
-	}
-	l.conns[side] = c
 	return l.Renegotiate(ctx)
 }
 
-// RestoreConn loads a side's configured connection again.
-func (l *Lab) RestoreConn(ctx context.Context, side string) error {
+// LoadConn reloads one side's connection changed as ch says without
+// renegotiating: the SAs that are up keep what they were negotiated with
+// (their rekeys too); SAs negotiated from now on, such as a CHILD SA the
+// side initiates under the IKE SA that is up, take the change. The change
+// is kept: RestoreConn undoes it.
+func (l *Lab) LoadConn(ctx context.Context, side contract.Side, ch contract.ConnChange) error {
 	name, spec, err := l.gatewayOf(side)
 	if err != nil {
 		return err
 	}
-	if err := l.loadConn(ctx, name, spec.Conn); err != nil {
+	c := changed(spec.Conn, ch)
+	if err := l.loadConn(ctx, name, spec, c); err != nil {
+		return err
+	}
+	l.conns[side] = c
+	return nil
+}
+
+// changed applies a change to a copy of a connection.
+func changed(c swan.Conn, ch contract.ConnChange) swan.Conn {
+	c.Proposals = slices.Clone(c.Proposals)
+	c.ESPProposals = slices.Clone(c.ESPProposals)
+	if len(ch.IKE) > 0 {
+		c.Proposals = slices.Clone(ch.IKE)
+	}
+	if ch.IKEVersion != 0 {
+		c.Version = ch.IKEVersion
+	}
+	if len(ch.ESP) > 0 {
+		c.ESPProposals = slices.Clone(ch.ESP)
+	}
+	if ch.PeerAddress != "" {
+		c.RemoteAddr, c.RemoteID = ch.PeerAddress, ch.PeerAddress
+	}
+	if ch.LocalID != "" {
+		c.LocalID = ch.LocalID
+	}
+	if len(ch.LocalTS) > 0 {
+		c.LocalTS = slices.Clone(ch.LocalTS)
+	}
+	if len(ch.RemoteTS) > 0 {
+		c.RemoteTS = slices.Clone(ch.RemoteTS)
+	}
+	if ch.DPDOff {
+		c.DPDDelay, c.DPDTimeout = 0, 0
+	}
+	if ch.ChildLifetime > 0 {
+		c.ChildLifetime = ch.ChildLifetime
+		if ch.ChildNoRekey {
+			c.ChildLifetime, c.ChildHardLifetime, c.ChildNoRekey = 0, ch.ChildLifetime, true
+		}
+	}
+	return c
+}
+
+// RestoreConn loads a side's configured connection again.
+func (l *Lab) RestoreConn(ctx context.Context, side contract.Side) error {
+	name, spec, err := l.gatewayOf(side)
+	if err != nil {
+		return err
+	}
+	if err := l.loadConn(ctx, name, spec, spec.Conn); err != nil {
 		return err
 	}
 	delete(l.conns, side)
@@ -103,7 +151,7 @@ func (l *Lab) RestoreConn(ctx context.Context, side string) error {
 }
 
 // Conn returns a side's connection as currently loaded.
-func (l *Lab) Conn(side string) swan.Conn {
+func (l *Lab) Conn(side contract.Side) swan.Conn {
 	if c, ok := l.conns[side]; ok {
 		return c
 	}
@@ -111,13 +159,34 @@ func (l *Lab) Conn(side string) swan.Conn {
 	return spec.Conn
 }
 
-func (l *Lab) loadConn(ctx context.Context, nodeName string, c swan.Conn) error {
+// loadConn loads c in place of spec's main connection and keeps the
+// device's swanctl.conf (swan.DeviceConf) saying what is loaded, as an
+// operator's change would.
+func (l *Lab) loadConn(ctx context.Context, nodeName string, spec *contract.GatewaySpec, c swan.Conn) error {
 	s, err := l.vici(ctx, nodeName)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	return swan.LoadConn(ctx, s, c)
+	if err := swan.LoadConn(ctx, s, c); err != nil {
+		return err
+	}
+	conns := []swan.Conn{c}
+	for _, ec := range spec.Extra {
+		conns = append(conns, ec.Conn)
+	}
+	text, err := swan.Swanctl(conns...)
+	if err != nil {
+		return nil // a certificate gateway keeps no such file
+	}
+	r, err := l.Exec(ctx, nodeName, "sh", "-c", "cat > "+swan.DeviceConf+" <<'EOF'\n"+text+"EOF\n")
+	if err != nil {
+		return err
+	}
+	if r.ExitCode != 0 {
+		return fmt.Errorf("%s: writing %s: %s", nodeName, swan.DeviceConf, strings.TrimSpace(r.Stderr))
+	}
+	return nil
 }
 
 // Renegotiate closes the on-prem device's IKE SA and initiates it again.
@@ -138,27 +207,59 @@ func (l *Lab) Renegotiate(ctx context.Context) error {
 	return swan.Initiate(ctx, s, l.onprem.Conn.Child(), 0)
 }
 
-// RouterRule adds (or, with add false, deletes) an iptables rule in the
-// router's fault chain, where network faults live.
-func (l *Lab) RouterRule(ctx context.Context, add bool, rule ...string) error {
-	op := "-I"
-	if !add {
-		op = "-D"
+// Block makes the internet router drop a class of traffic going one way
+// (the router builds the rule: node.Fault).
+func (l *Lab) Block(ctx context.Context, class contract.Class, dir contract.Direction) error {
+	return l.routerFault(ctx, "add", "block", class, dir)
+}
+
+// Unblock lets a class of traffic through again.
+func (l *Lab) Unblock(ctx context.Context, class contract.Class, dir contract.Direction) error {
+	return l.routerFault(ctx, "del", "block", class, dir)
+}
+
+// LimitPath makes the internet router drop packets larger than max bytes,
+// answering them with ICMP "fragmentation needed" only when icmp is set (a
+// path MTU black hole otherwise).
+func (l *Lab) LimitPath(ctx context.Context, max int, icmp bool) error {
+	return l.routerLimit(ctx, "add", max, icmp)
+}
+
+// UnlimitPath removes a LimitPath with the same arguments.
+func (l *Lab) UnlimitPath(ctx context.Context, max int, icmp bool) error {
+	return l.routerLimit(ctx, "del", max, icmp)
+}
+
+func (l *Lab) routerFault(ctx context.Context, op, what string, class contract.Class, dir contract.Direction) error {
+	prefix, ok := wanOf[dir]
+	if !ok {
+		return fmt.Errorf("unknown direction %q (directions: to-azure, to-onprem)", dir)
 	}
-	args := append([]string{"iptables", op, node.FaultChain}, rule...)
-	r, err := l.Exec(ctx, Internet, args...)
+	return l.routerExec(ctx, "vpnlab-node", "fault", op, what, string(class), prefix.String())
+}
+
+func (l *Lab) routerLimit(ctx context.Context, op string, max int, icmp bool) error {
+	mode := "silent"
+	if icmp {
+		mode = "icmp"
+	}
+	return l.routerExec(ctx, "vpnlab-node", "fault", op, "limit", strconv.Itoa(max), mode)
+}
+
+func (l *Lab) routerExec(ctx context.Context, cmd ...string) error {
+	r, err := l.Exec(ctx, Internet, cmd...)
 	if err != nil {
 		return err
 	}
 	if r.ExitCode != 0 {
-		return fmt.Errorf("router %v: %s", args, r.Stderr)
+		return fmt.Errorf("router %v: %s", cmd[1:], strings.TrimSpace(r.Stderr))
 	}
 	return nil
 }
 
 // SetTunnelMTU sets the MTU of a gateway's tunnel interface and clamps TCP
-// MSS to fit (mss 0 = MTU − 40).
-func (l *Lab) SetTunnelMTU(ctx context.Context, side string, mtu, mss int) error {
+// MSS to fit (mss 0 = MTU − 40); the gateway does it (vpnlab-node tunnel).
+func (l *Lab) SetTunnelMTU(ctx context.Context, side contract.Side, mtu, mss int) error {
 	name, _, err := l.gatewayOf(side)
 	if err != nil {
 		return err
@@ -166,29 +267,20 @@ func (l *Lab) SetTunnelMTU(ctx context.Context, side string, mtu, mss int) error
 	if mss == 0 {
 		mss = mtu - 40
 	}
-	cmds := [][]string{
-		{"ip", "link", "set", node.TunnelIf, "mtu", strconv.Itoa(mtu)},
-		{"iptables", "-t", "mangle", "-F", "FORWARD"},
+	cmd := []string{"vpnlab-node", "tunnel", strconv.Itoa(mtu), strconv.Itoa(mss)}
+	r, err := l.Exec(ctx, name, cmd...)
+	if err != nil {
+		return err
 	}
-	for _, dir := range []string{"-o", "-i"} {
-		cmds = append(cmds, []string{"iptables", "-t", "mangle", "-A", "FORWARD", dir, node.TunnelIf, "-p", "tcp",
-			"--tcp-flags", "SYN,RST", "SYN", "-j", "TCPMSS", "--set-mss", strconv.Itoa(mss)})
-	}
-	for _, c := range cmds {
-		r, err := l.Exec(ctx, name, c...)
-		if err != nil {
-			return err
-		}
-		if r.ExitCode != 0 {
-			return fmt.Errorf("%s %v: %s", name, c, r.Stderr)
-		}
+	if r.ExitCode != 0 {
+		return fmt.Errorf("%s %v: %s", name, cmd, strings.TrimSpace(r.Stderr))
 	}
 	return nil
 }
 
 // SetBGPPeerASN reconfigures a side's BGP neighbour with another peer ASN
 // (0 keeps the configured one) and local ASN (0 keeps the speaker's own).
-func (l *Lab) SetBGPPeerASN(ctx context.Context, side string, peerASN, localASN uint32) error {
+func (l *Lab) SetBGPPeerASN(ctx context.Context, side contract.Side, peerASN, localASN uint32) error {
 	name, spec, err := l.gatewayOf(side)
 	if err != nil {
 		return err
@@ -208,7 +300,7 @@ func (l *Lab) SetBGPPeerASN(ctx context.Context, side string, peerASN, localASN 
 }
 
 // RestoreBGPPeer configures a side's BGP neighbour as the lab set it up.
-func (l *Lab) RestoreBGPPeer(ctx context.Context, side string) error {
+func (l *Lab) RestoreBGPPeer(ctx context.Context, side contract.Side) error {
 	_, spec, err := l.gatewayOf(side)
 	if err != nil {
 		return err
@@ -220,7 +312,7 @@ func (l *Lab) RestoreBGPPeer(ctx context.Context, side string) error {
 }
 
 // BGPConfig returns a side's configured BGP ASNs (0s without BGP).
-func (l *Lab) BGPConfig(side string) (local, peer uint32) {
+func (l *Lab) BGPConfig(side contract.Side) (local, peer uint32) {
 	_, spec, _ := l.gatewayOf(side)
 	if spec == nil || spec.BGP == nil {
 		return 0, 0
@@ -231,7 +323,7 @@ func (l *Lab) BGPConfig(side string) (local, peer uint32) {
 // readSpecs recovers the gateways' specs from an attached lab's containers.
 func (l *Lab) readSpecs(ctx context.Context) error {
 	read := func(name string, v any) error {
-		r, err := l.Exec(ctx, name, "cat", node.SpecFile)
+		r, err := l.Exec(ctx, name, "cat", contract.SpecFile)
 		if err != nil {
 			return err
 		}
@@ -240,7 +332,7 @@ func (l *Lab) readSpecs(ctx context.Context) error {
 		}
 		return json.Unmarshal([]byte(r.Stdout), v)
 	}
-	var az node.AzureSpec
+	var az contract.AzureSpec
 	if err := read(OnpremGW, &l.onprem); err != nil {
 		return err
 	}
@@ -252,14 +344,24 @@ func (l *Lab) readSpecs(ctx context.Context) error {
 	if err := read(AzureGW, &az); err != nil {
 		return err
 	}
+	if l.nodes[Radius] != nil {
+		var rs contract.RadiusSpec
+		if err := read(Radius, &rs); err != nil {
+			return err
+		}
+		if len(rs.Clients) > 0 && len(rs.Users) > 0 {
+			l.radius = &radiusSetup{secret: rs.Clients[0].Secret, password: rs.Users[0].Password}
+		}
+	}
 	return l.setAzure(az)
 }
 
-func (l *Lab) setAzure(az node.AzureSpec) error {
+func (l *Lab) setAzure(az contract.AzureSpec) error {
 	if az.API != nil {
 		l.apiCA = az.API.CAPEM
 	}
-	gs, err := node.AzureGatewaySpec(az)
+	l.identity = az.Identity
+	gs, err := contract.AzureGatewaySpec(az)
 	if err != nil {
 		return err
 	}

@@ -23,17 +23,32 @@ const (
 	LabelLab      = "vpnlab.lab"
 	LabelNode     = "vpnlab.node"
 	LabelScenario = "vpnlab.scenario"
+	// LabelScope groups labs: a test run's, a developer's (see ScopeEnv).
+	LabelScope = "vpnlab.scope"
 )
 
-func init() {
-	// Ryuk's image cannot be pulled where there is no registry, and the lab
-	// removes its objects itself by label. testcontainers reads these once.
-	setDefaultEnv("TESTCONTAINERS_RYUK_DISABLED", "true")
-	// Inside a container testcontainers would take the VM's gateway as the
-	// Docker host; the lab publishes ports on 127.0.0.1 only.
-	setDefaultEnv("TESTCONTAINERS_HOST_OVERRIDE", "127.0.0.1")
-	// The lab reports its own progress; testcontainers' chatter goes.
-	tclog.SetDefault(tclog.NewNoopLogger())
+// ScopeEnv, when set, puts the labs this process starts in a scope (label
+// vpnlab.scope) and limits List, Down and Attach to that scope: a test
+// run's `lab down --all` then cannot remove anyone else's labs.
+const ScopeEnv = "VPNLAB_SCOPE"
+
+func scope() string { return os.Getenv(ScopeEnv) }
+
+var setupOnce sync.Once
+
+// setup prepares testcontainers once, before the lab's first Docker call.
+func setup() {
+	setupOnce.Do(func() {
+		// Ryuk's image cannot be pulled where there is no registry, and the
+		// lab removes its objects itself by label. testcontainers reads
+		// these once, on its first use.
+		setDefaultEnv("TESTCONTAINERS_RYUK_DISABLED", "true")
+		// Inside a container testcontainers would take the VM's gateway as
+		// the Docker host; the lab publishes ports on 127.0.0.1 only.
+		setDefaultEnv("TESTCONTAINERS_HOST_OVERRIDE", "127.0.0.1")
+		// The lab reports its own progress; testcontainers' chatter goes.
+		tclog.SetDefault(tclog.NewNoopLogger())
+	})
 }
 
 func setDefaultEnv(k, v string) {
@@ -46,6 +61,7 @@ func setDefaultEnv(k, v string) {
 // DOCKER_HOST is set, that daemon must answer: testcontainers would
 // otherwise quietly fall back to another one.
 func dockerClient(ctx context.Context) (*client.Client, error) {
+	setup()
 	if host := os.Getenv("DOCKER_HOST"); host != "" {
 		c, err := client.New(client.FromEnv)
 		if err != nil {
@@ -64,15 +80,41 @@ func dockerClient(ctx context.Context) (*client.Client, error) {
 	return c.Client, nil
 }
 
+// labFilter selects lab id's objects ("" = every lab's) in this scope.
 func labFilter(id string) client.Filters {
-	if id == "" {
-		return client.Filters{}.Add("label", LabelLab)
+	f := client.Filters{}.Add("label", LabelLab)
+	if id != "" {
+		f = client.Filters{}.Add("label", LabelLab+"="+id)
 	}
-	return client.Filters{}.Add("label", LabelLab+"="+id)
+	if s := scope(); s != "" {
+		f = f.Add("label", LabelScope+"="+s)
+	}
+	return f
 }
 
-// List returns the ids of the labs that have containers or networks.
+// List returns the ids of the labs (in this scope) that have containers or networks.
 func List(ctx context.Context) ([]string, error) {
+	labs, err := Labs(ctx)
+	var ids []string
+	for _, l := range labs {
+		ids = append(ids, l.ID)
+	}
+	return ids, err
+}
+
+// Info is what `vpnlab lab list` shows of a lab.
+type Info struct {
+	ID       string    `json:"id"`
+	Scenario string    `json:"scenario,omitempty"`
+	Scope    string    `json:"scope,omitempty"`
+	Running  int       `json:"running"`    // containers running
+	Total    int       `json:"containers"` // containers in any state
+	Networks int       `json:"networks"`
+	Created  time.Time `json:"created"` // the oldest container's creation
+}
+
+// Labs describes the labs (in this scope) that have containers or networks.
+func Labs(ctx context.Context) ([]Info, error) {
 	cli, err := dockerClient(ctx)
 	if err != nil {
 		return nil, err
@@ -81,49 +123,75 @@ func List(ctx context.Context) ([]string, error) {
 	return listLabs(ctx, cli)
 }
 
-func listLabs(ctx context.Context, cli *client.Client) ([]string, error) {
-	seen := map[string]bool{}
+func listLabs(ctx context.Context, cli *client.Client) ([]Info, error) {
+	seen := map[string]*Info{}
+	get := func(labels map[string]string) *Info {
+		id := labels[LabelLab]
+		if seen[id] == nil {
+			seen[id] = &Info{ID: id, Scenario: labels[LabelScenario], Scope: labels[LabelScope]}
+		}
+		return seen[id]
+	}
 	cs, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: labFilter("")})
 	if err != nil {
 		return nil, fmt.Errorf("list containers: %w", err)
 	}
 	for _, c := range cs.Items {
-		seen[c.Labels[LabelLab]] = true
+		in := get(c.Labels)
+		in.Total++
+		if c.State == "running" {
+			in.Running++
+		}
+		if t := time.Unix(c.Created, 0); in.Created.IsZero() || t.Before(in.Created) {
+			in.Created = t
+		}
 	}
 	ns, err := cli.NetworkList(ctx, client.NetworkListOptions{Filters: labFilter("")})
 	if err != nil {
 		return nil, fmt.Errorf("list networks: %w", err)
 	}
 	for _, n := range ns.Items {
-		seen[n.Labels[LabelLab]] = true
+		get(n.Labels).Networks++
 	}
-	var ids []string
-	for id := range seen {
-		ids = append(ids, id)
+	var out []Info
+	for _, in := range seen {
+		out = append(out, *in)
 	}
-	sort.Strings(ids)
-	return ids, nil
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
 }
 
-// Down removes every container and network of lab id ("" = of every lab).
+// Down removes every container and network of lab id ("" = of every lab
+// in this scope). Like Close it runs to completion when ctx is cancelled
+// meanwhile: stopped half-way, it would leave the networks of the
+// containers it removed.
 func Down(ctx context.Context, id string) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 60*time.Second)
+	defer cancel()
 	cli, err := dockerClient(ctx)
 	if err != nil {
 		return err
 	}
 	defer cli.Close()
-	return removeByLabel(ctx, cli, id)
+	return removeByLabel(ctx, cli, id, true)
 }
 
-// removeByLabel removes the lab's objects, then looks again: a create that
-// was in flight when bring-up was interrupted can land after the first pass.
-func removeByLabel(ctx context.Context, cli *client.Client, id string) error {
+// removeByLabel removes the lab's objects, then looks again until a pass
+// finds nothing. With settle, the passes are spaced: a create another
+// process had in flight when it was interrupted or killed can land after
+// a pass. Without, a pass follows at once unless the last one failed (a
+// container still leaving its network): for Close, whose lab's own
+// creates have all returned (Start completes them even when cancelled).
+func removeByLabel(ctx context.Context, cli *client.Client, id string, settle bool) error {
 	var err error
 	for pass := 0; pass < 8; pass++ {
 		var left bool
 		left, err = removePass(ctx, cli, id)
 		if err == nil && !left {
 			return nil
+		}
+		if err == nil && !settle {
+			continue
 		}
 		select {
 		case <-ctx.Done():

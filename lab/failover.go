@@ -14,7 +14,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/vpnlab/vpnlab/node"
+	"github.com/vpnlab/vpnlab/contract"
+	"github.com/vpnlab/vpnlab/pause"
 )
 
 // FailoverReport is what a gateway instance switch looked like from the
@@ -103,7 +104,7 @@ func (l *Lab) failover(ctx context.Context, planned bool, switchTime time.Durati
 	// the internet's router and the VNet follow) and initiates.
 	steps = append(steps,
 		l.instanceAction(from, "stop", reason),
-		func() error { return sleepCtx(ctx, switchTime) },
+		func() error { return pause.For(ctx, switchTime) },
 		l.instanceAction(to, "activate", "failover from GatewayTenantWorker_"+instanceOf(from)),
 	)
 	for _, step := range steps {
@@ -122,21 +123,23 @@ func (l *Lab) failover(ctx context.Context, planned bool, switchTime time.Durati
 	return r, err
 }
 
-// awaitTunnelAndBGP waits (90 s at most) until the tunnel and BGP are up
-// on both sides, every instance of an active-active gateway included.
+// awaitTunnelAndBGP waits (90 s at most) until the tunnel and BGP (unless
+// the device routes statically) are up on both sides, every instance of an
+// active-active gateway included.
 func (l *Lab) awaitTunnelAndBGP(ctx context.Context) error {
 	wctx, cancel := context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
 	for {
 		s := l.health(wctx)
-		up := s.Onprem.TunnelUp() && s.Azure.TunnelUp() && s.Onprem.BGPUp() && s.Azure.BGPUp()
+		bgpUp := func(g GatewayStatus) bool { return s.StaticRouting || g.BGPUp() }
+		up := s.Onprem.TunnelUp() && s.Azure.TunnelUp() && bgpUp(s.Onprem) && bgpUp(s.Azure)
 		if s.AzureIN1 != nil {
-			up = up && s.AzureIN1.TunnelUp() && s.AzureIN1.BGPUp()
+			up = up && s.AzureIN1.TunnelUp() && bgpUp(*s.AzureIN1)
 		}
 		if up {
 			return nil
 		}
-		if err := sleepCtx(wctx, 100*time.Millisecond); err != nil {
+		if err := pause.For(wctx, 100*time.Millisecond); err != nil {
 			return err
 		}
 	}
@@ -162,7 +165,7 @@ func (l *Lab) startProbe(ctx context.Context) (*probe, error) {
 		res, err := l.Exec(ctx, OnpremHost, "ping", "-D", "-n", "-i", "0.2", "-W", "1", "-c", "1200", AzureVMIP.String())
 		p.out, p.err = res.Stdout+res.Stderr, err
 	}()
-	if err := sleepCtx(ctx, 250*time.Millisecond); err != nil {
+	if err := pause.For(ctx, 250*time.Millisecond); err != nil {
 		_, _, _ = p.stop()
 		return nil, err
 	}
@@ -172,7 +175,7 @@ func (l *Lab) startProbe(ctx context.Context) (*probe, error) {
 // stop lets a few more answers close the gap, stops the probe and returns
 // the longest gap between answers and the echoes lost. Call it once.
 func (p *probe) stop() (time.Duration, int, error) {
-	_ = sleepCtx(p.ctx, 400*time.Millisecond)
+	_ = pause.For(p.ctx, 400*time.Millisecond)
 	_, _ = p.l.Exec(context.WithoutCancel(p.ctx), OnpremHost, "pkill", "-INT", "ping")
 	p.wg.Wait()
 	if p.err != nil || !strings.Contains(p.out, "bytes from") {
@@ -275,15 +278,6 @@ func outage(out string, interval time.Duration) (time.Duration, int) {
 	return max(longest, 0), lost
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(d):
-		return nil
-	}
-}
-
 // findActive asks the Azure instances which one is active (after a
 // failover or a reset through the API, it is not IN_0).
 func (l *Lab) findActive(ctx context.Context) error {
@@ -297,7 +291,7 @@ func (l *Lab) findActive(ctx context.Context) error {
 		}
 		a, err := l.instanceAPI(name)
 		if err == nil {
-			var st node.InstanceState
+			var st contract.InstanceState
 			if st, err = a.Instance(ctx); err == nil && st.Primary {
 				l.active = name
 				return nil

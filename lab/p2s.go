@@ -7,10 +7,11 @@ import (
 	"encoding/pem"
 	"fmt"
 	"net"
+	"strings"
 	"time"
 
+	"github.com/vpnlab/vpnlab/contract"
 	"github.com/vpnlab/vpnlab/fakes/azure"
-	"github.com/vpnlab/vpnlab/node"
 	"github.com/vpnlab/vpnlab/pki"
 	"github.com/vpnlab/vpnlab/swan"
 )
@@ -19,6 +20,9 @@ import (
 // and its client certificate, and the gateway's own CA and certificate.
 type p2sPKI struct {
 	root, client, gwCA, gw pki.Cert
+	// kept is the root the administrator keeps when it is not root (a
+	// fault replaced it with an expired one).
+	kept *pki.Cert
 }
 
 // newP2SPKI issues the lab's certificates, valid from an hour ago for a year.
@@ -33,7 +37,7 @@ func newP2SPKI(now time.Time) (*p2sPKI, error) {
 	if p.root, err = pki.NewCAWithKey(keys[0], "P2SRootCert", from, to.AddDate(1, 0, 0)); err != nil {
 		return nil, err
 	}
-	if p.client, err = pki.Issue(p.root, pki.Leaf{CN: "p2s-client", EKU: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	if p.client, err = pki.Issue(p.root, pki.Leaf{CN: "p2s-client", DNSNames: []string{P2SClientEAPID}, EKU: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 		NotBefore: from, NotAfter: to}, keys[1]); err != nil {
 		return nil, err
 	}
@@ -57,8 +61,8 @@ func (p *p2sPKI) vpnClient() *azure.VpnClientConfiguration {
 }
 
 // p2sClientSpec is the road-warrior client's spec.
-func (p *p2sPKI) clientSpec() node.GatewaySpec {
-	return node.GatewaySpec{
+func (p *p2sPKI) clientSpec() contract.GatewaySpec {
+	return contract.GatewaySpec{
 		Conn: swan.Conn{
 			Name: "azure-p2s", Version: 2, LocalAddr: P2SClientIP.String(), RemoteAddr: AzurePublic.String(),
 			RemoteID: GatewayP2SID, LocalCert: p.client.CertPEM(), RemoteCACerts: []string{p.gwCA.CertPEM()},
@@ -66,7 +70,7 @@ func (p *p2sPKI) clientSpec() node.GatewaySpec {
 			LocalTS: []string{"dynamic"}, RemoteTS: []string{AzureVNet.String()}, DPDDelay: 30 * time.Second, Initiator: true,
 		},
 		PrivateKey: p.client.KeyPEM(),
-		WANRoutes:  []node.Route{{Prefix: "203.0.113.0/24", Via: RouterOnprem.String()}},
+		WANRoutes:  []contract.Route{{Prefix: AzureWAN.String(), Via: RouterOnprem.String()}},
 		VIPRoutes:  []string{AzureVNet.String()},
 		// A road warrior gives up on a silent gateway sooner than a site.
 		RetransmitTries: 3, RetransmitTimeout: 1,
@@ -79,8 +83,24 @@ func (l *Lab) ReissueClientCert(ctx context.Context, notBefore, notAfter time.Ti
 	if l.pki == nil {
 		return fmt.Errorf("lab %s has no point-to-site client", l.id)
 	}
-	c, err := pki.Issue(l.pki.root, pki.Leaf{CN: "p2s-client", EKU: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-		NotBefore: notBefore, NotAfter: notAfter}, l.pki.client.Key)
+	return l.reissueClientCert(ctx, pki.Leaf{CN: "p2s-client", DNSNames: []string{P2SClientEAPID}, EKU: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+		NotBefore: notBefore, NotAfter: notAfter})
+}
+
+// ReissueClientCertEKU replaces the point-to-site client's certificate
+// with one from the same root and key, valid now, whose extended key
+// usage is eku only (say serverAuth, without Client Authentication), and
+// reconnects it.
+func (l *Lab) ReissueClientCertEKU(ctx context.Context, eku ...x509.ExtKeyUsage) error {
+	if l.pki == nil {
+		return fmt.Errorf("lab %s has no point-to-site client", l.id)
+	}
+	now := time.Now()
+	return l.reissueClientCert(ctx, pki.Leaf{CN: "p2s-client", DNSNames: []string{P2SClientEAPID}, EKU: eku, NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(1, 0, 0)})
+}
+
+func (l *Lab) reissueClientCert(ctx context.Context, leaf pki.Leaf) error {
+	c, err := pki.Issue(l.pki.root, leaf, l.pki.client.Key)
 	if err != nil {
 		return err
 	}
@@ -93,8 +113,68 @@ func (l *Lab) ReissueClientCert(ctx context.Context, notBefore, notAfter time.Ti
 	if err := swan.LoadConn(ctx, s, l.p2s.Conn); err != nil {
 		return err
 	}
+	if err := l.writeP2SClientFiles(ctx); err != nil {
+		return err
+	}
 	_ = swan.TerminateIKE(ctx, s, l.p2s.Conn.Name)
 	return swan.Initiate(ctx, s, l.p2s.Conn.Child(), 0)
+}
+
+// The point-to-site client's files: its certificate, key and the
+// gateway's CA where swanctl reads them, its connection in swanctl.conf
+// naming them, and the administrator's copy of the root (certificate and
+// key) that client certificates are issued from, as seed 000 §5.4 has the
+// customer keep it. A trainee renews the certificate with openssl and
+// `swanctl --load-creds`, `--load-conns`.
+const (
+	p2sClientCertFile = "p2s-client.pem"
+	p2sGatewayCAFile  = "gateway-ca.pem"
+	// P2SRootDir holds the administrator's root certificate (root.pem) and key (root.key).
+	P2SRootDir = "/root/p2s-root"
+	// P2SClientCertPath is the client's certificate file.
+	P2SClientCertPath = "/etc/swanctl/x509/" + p2sClientCertFile
+)
+
+// Files follow the client's state: with its certificate removed (a fault)
+// neither the certificate nor its key is there, while swanctl.conf (the
+// imported profile) still names the certificate (error 798: the
+// certificate cannot be found); the root kept is the one the client's
+// certificate comes from.
+func (l *Lab) writeP2SClientFiles(ctx context.Context) error {
+	conn := l.p2s.Conn
+	conn.LocalCert, conn.RemoteCACerts = p2sClientCertFile, []string{p2sGatewayCAFile}
+	root := l.pki.root
+	if l.pki.kept != nil {
+		root = *l.pki.kept
+	}
+	type file struct{ path, data string }
+	var files []file
+	script := "set -e; umask 077; mkdir -p " + P2SRootDir + "\n"
+	if l.p2s.Conn.LocalCert != "" {
+		files = append(files, file{"/etc/swanctl/x509/" + p2sClientCertFile, l.p2s.Conn.LocalCert},
+			file{"/etc/swanctl/private/p2s-client.key", l.p2s.PrivateKey})
+	} else {
+		script += "rm -f /etc/swanctl/x509/" + p2sClientCertFile + " /etc/swanctl/private/p2s-client.key\n"
+	}
+	conf, err := swan.Swanctl(conn)
+	if err != nil {
+		return err
+	}
+	files = append(files, file{"/etc/swanctl/x509ca/" + p2sGatewayCAFile, l.pki.gwCA.CertPEM()},
+		file{P2SRootDir + "/root.pem", root.CertPEM()},
+		file{P2SRootDir + "/root.key", root.KeyPEM()},
+		file{swan.DeviceConf, conf})
+	for i, f := range files {
+		script += fmt.Sprintf("cat > %s <<'F%d'\n%s\nF%d\n", f.path, i, strings.TrimSpace(f.data), i)
+	}
+	r, err := l.Exec(ctx, P2SClient, "sh", "-c", script)
+	if err != nil {
+		return err
+	}
+	if r.ExitCode != 0 {
+		return fmt.Errorf("%s: writing the client's certificate files failed (exit %d)", P2SClient, r.ExitCode)
+	}
+	return nil
 }
 
 // RestoreClientCert reissues a currently valid client certificate.
@@ -154,7 +234,7 @@ func (l *Lab) ClientCerts(ctx context.Context) ([]*x509.Certificate, error) {
 
 // newAPICert issues the fake gateway API's TLS certificate for 127.0.0.1
 // and localhost, from a CA of its own that the lab's clients trust.
-func newAPICert(now time.Time) (*node.APICert, error) {
+func newAPICert(now time.Time) (*contract.APICert, error) {
 	keys, err := pki.NewKeys(2)
 	if err != nil {
 		return nil, err
@@ -170,5 +250,5 @@ func newAPICert(now time.Time) (*node.APICert, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &node.APICert{CertPEM: c.CertPEM(), KeyPEM: c.KeyPEM(), CAPEM: ca.CertPEM()}, nil
+	return &contract.APICert{CertPEM: c.CertPEM(), KeyPEM: c.KeyPEM(), CAPEM: ca.CertPEM()}, nil
 }

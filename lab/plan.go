@@ -1,6 +1,10 @@
 package lab
 
-import "net/netip"
+import (
+	"net/netip"
+
+	"github.com/vpnlab/vpnlab/contract"
+)
 
 // Node names.
 const (
@@ -11,27 +15,38 @@ const (
 	AzureGW1   = "azure-gw-in1" // instance IN_1, standby
 	AzureVM    = "azure-vm"
 	P2SClient  = "p2s-client"
+	// Switch holds the bridges of the segments with more than two members.
+	Switch = "switch"
 )
 
 // Nodes lists the topology's nodes in bring-up order.
-var Nodes = []string{Internet, AzureGW, AzureGW1, AzureVM, OnpremGW, OnpremHost, P2SClient}
+var Nodes = []string{Switch, Internet, AzureGW, AzureGW1, AzureVM, OnpremGW, OnpremHost, P2SClient}
 
-// Network is one Docker bridge network of the lab. Gateway is the host's own
-// address on the bridge; lab nodes never route through it.
-type Network struct {
-	Name    string
-	Subnet  netip.Prefix
-	Gateway netip.Addr
+// Segment is one lab segment (see links.go): its name is also the name of
+// each member's interface on it.
+type Segment struct {
+	Name   string
+	Subnet netip.Prefix
 }
 
-// The lab's networks. Only documentation and benchmarking ranges are used
-// (RFC 5737, RFC 2544) and the APIPA range Azure uses for BGP.
-var Networks = []Network{
-	{"onprem-lan", netip.MustParsePrefix("198.18.10.0/24"), netip.MustParseAddr("198.18.10.254")},
-	{"onprem-wan", netip.MustParsePrefix("198.51.100.0/24"), netip.MustParseAddr("198.51.100.254")},
-	{"azure-wan", netip.MustParsePrefix("203.0.113.0/24"), netip.MustParseAddr("203.0.113.254")},
-	{"azure-vnet", netip.MustParsePrefix("198.19.0.0/16"), netip.MustParseAddr("198.19.255.254")},
+// The lab's segments. Only documentation and benchmarking ranges are used
+// (RFC 5737, RFC 2544) and the APIPA range Azure uses for BGP; none of them
+// reaches the host.
+var Segments = []Segment{
+	{"onprem-lan", OnpremLAN},
+	{"onprem-wan", OnpremWAN},
+	{"azure-wan", AzureWAN},
+	{"azure-vnet", AzureVNet},
 }
+
+// The internet's two sides: the router routes between them, counts and
+// filters by the side a packet goes to, and each gateway reaches the other
+// side's WAN through it.
+var (
+	OnpremWAN = netip.MustParsePrefix("198.51.100.0/24")
+	AzureWAN  = netip.MustParsePrefix("203.0.113.0/24")
+	wanOf     = map[contract.Direction]netip.Prefix{contract.ToAzure: AzureWAN, contract.ToOnprem: OnpremWAN}
+)
 
 // Addresses of the plan.
 var (
@@ -67,7 +82,7 @@ const GatewayP2SID = "azuregateway-00000000-0000-0000-0000-000000000000-vpnlab.v
 // VMPort is the TCP port azure-vm serves for connect probes.
 const VMPort = 80
 
-// attachment puts a node on a network at an address.
+// attachment puts a node on a segment at an address.
 type attachment struct {
 	network string
 	addr    netip.Addr
@@ -76,8 +91,8 @@ type attachment struct {
 // nodePlan is how one node is run.
 type nodePlan struct {
 	name   string
-	attach []attachment // the first is the container's primary network
-	ports  []int        // published on 127.0.0.1
+	attach []attachment
+	ports  []int // published on 127.0.0.1, through the lab's management network
 	cmd    []string
 	spec   []byte // written to node.SpecFile when set
 }

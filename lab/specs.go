@@ -7,8 +7,8 @@ import (
 	"strconv"
 
 	"github.com/vpnlab/vpnlab/bgp"
+	"github.com/vpnlab/vpnlab/contract"
 	"github.com/vpnlab/vpnlab/fakes/azure"
-	"github.com/vpnlab/vpnlab/node"
 	"github.com/vpnlab/vpnlab/profile"
 	"github.com/vpnlab/vpnlab/swan"
 )
@@ -21,7 +21,7 @@ var grpcListen = "0.0.0.0:" + strconv.Itoa(bgp.GRPCPort)
 const ConnName = "azure"
 
 // onpremSpec renders a device profile as the on-prem gateway's spec.
-func onpremSpec(p profile.Profile, key string) node.GatewaySpec {
+func onpremSpec(p profile.Profile, key string) contract.GatewaySpec {
 	c := swan.Conn{
 		Name: ConnName, Version: p.IKE.Version,
 		LocalAddr: OnpremPublic.String(), RemoteAddr: AzurePublic.String(),
@@ -32,9 +32,9 @@ func onpremSpec(p profile.Profile, key string) node.GatewaySpec {
 		LocalTS: p.IPsec.LocalTS, RemoteTS: p.IPsec.RemoteTS,
 		Initiator: true,
 	}
-	s := node.GatewaySpec{
+	s := contract.GatewaySpec{
 		Conn: c, SharedKey: key,
-		WANRoutes: []node.Route{{Prefix: "203.0.113.0/24", Via: RouterOnprem.String()}},
+		WANRoutes: []contract.Route{{Prefix: AzureWAN.String(), Via: RouterOnprem.String()}},
 		TunnelMTU: p.TunnelMTU, MSSClamp: p.MSSClamp,
 		// A short first retransmit: the peer may still be starting.
 		RetransmitTries: 5, RetransmitTimeout: 1,
@@ -83,6 +83,8 @@ func azureModel(p profile.Profile, key string) azure.Model {
 func activeActive(m *azure.Model) {
 	m.Gateway.ActiveActive = true
 	m.Gateway.PublicIP2 = AzurePublic2.String()
+	// Azure takes one GatewaySubnet address per instance for BGP.
+	m.Gateway.BgpPeeringAddress, m.Gateway.BgpPeeringAddress2 = AzureGWVNet.String(), AzureGW1VNet.String()
 	if len(m.Gateway.CustomBgpIPAddresses) > 0 {
 		m.Gateway.CustomBgpIPAddresses = []string{AzureBGPIP.String(), AzureBGPIP2.String()}
 	}
@@ -96,11 +98,11 @@ const ConnNameIN1 = "azure-in1"
 // IN_1's BGP address. Each tunnel carries its instance's BGP address and
 // the VNet (narrowed traffic selectors: kernel-libipsec picks a tunnel by
 // policy, and each BGP session must take its own).
-func onpremActiveActive(s *node.GatewaySpec, m azure.Model) {
+func onpremActiveActive(s *contract.GatewaySpec, m azure.Model) {
 	second := s.Conn
 	second.Name = ConnNameIN1
 	second.RemoteAddr, second.RemoteID = m.Gateway.PublicIP2, m.Gateway.PublicIP2
-	ec := node.ExtraConn{Conn: second, SharedKey: s.SharedKey}
+	ec := contract.ExtraConn{Conn: second, SharedKey: s.SharedKey}
 	if s.BGP != nil {
 		vnet := m.Gateway.VNetAddressSpace
 		s.Conn.RemoteTS = append([]string{s.BGP.Peer.Address + "/32"}, vnet...)
@@ -113,10 +115,10 @@ func onpremActiveActive(s *node.GatewaySpec, m azure.Model) {
 	s.Extra = append(s.Extra, ec)
 }
 
-func azureSpec(m azure.Model, instance string) node.AzureSpec {
-	return node.AzureSpec{
+func azureSpec(m azure.Model, instance string) contract.AzureSpec {
+	return contract.AzureSpec{
 		Model: m, SharedKey: m.Connection.SharedKey, Instance: instance,
-		WANRoutes: []node.Route{{Prefix: "198.51.100.0/24", Via: RouterAzure.String()}},
+		WANRoutes: []contract.Route{{Prefix: OnpremWAN.String(), Via: RouterAzure.String()}},
 	}
 }
 

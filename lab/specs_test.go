@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/vpnlab/vpnlab/bgp"
+	"github.com/vpnlab/vpnlab/contract"
 	"github.com/vpnlab/vpnlab/fakes/azure"
-	"github.com/vpnlab/vpnlab/node"
 	"github.com/vpnlab/vpnlab/profile"
 	"github.com/vpnlab/vpnlab/swan"
 )
@@ -44,16 +44,16 @@ func TestOnpremSpec(t *testing.T) {
 			Initiator: true,
 		}
 	}
-	wan := []node.Route{{Prefix: "203.0.113.0/24", Via: "198.51.100.1"}}
+	wan := []contract.Route{{Prefix: "203.0.113.0/24", Via: "198.51.100.1"}}
 	tests := []struct {
 		name string
 		p    profile.Profile
-		want node.GatewaySpec
+		want contract.GatewaySpec
 	}{
 		{
 			name: "default (BGP)",
 			p:    profile.Default(),
-			want: node.GatewaySpec{
+			want: contract.GatewaySpec{
 				Conn: conn("aes256gcm16"), SharedKey: testKey,
 				BGP: &bgp.Config{
 					ASN: 65010, RouterID: "169.254.21.2", LocalAddress: "169.254.21.2",
@@ -68,7 +68,7 @@ func TestOnpremSpec(t *testing.T) {
 		{
 			name: "static routing",
 			p:    staticProfile(t),
-			want: node.GatewaySpec{
+			want: contract.GatewaySpec{
 				Conn: conn("aes256gcm16-modp2048"), SharedKey: testKey,
 				TunnelRoutes: []string{"198.19.0.0/16"},
 				WANRoutes:    wan,
@@ -164,8 +164,8 @@ func TestAzureModelValidatesWithNewKey(t *testing.T) {
 func TestAzureSpec(t *testing.T) {
 	m := azureModel(profile.Default(), testKey)
 	got := azureSpec(m, "IN_0")
-	want := node.AzureSpec{Model: m, SharedKey: testKey, Instance: "IN_0",
-		WANRoutes: []node.Route{{Prefix: "198.51.100.0/24", Via: "203.0.113.1"}}}
+	want := contract.AzureSpec{Model: m, SharedKey: testKey, Instance: "IN_0",
+		WANRoutes: []contract.Route{{Prefix: "198.51.100.0/24", Via: "203.0.113.1"}}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)
 	}
@@ -216,7 +216,7 @@ func TestActiveActiveSpecs(t *testing.T) {
 	}
 	for inst, want := range map[string][2]string{"IN_0": {"203.0.113.10", "169.254.21.1"}, "IN_1": {"203.0.113.11", "169.254.21.5"}} {
 		az := azureSpec(m, inst)
-		gs, err := node.AzureGatewaySpec(az)
+		gs, err := contract.AzureGatewaySpec(az)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,12 +8,12 @@ import (
 	"time"
 
 	"github.com/vpnlab/vpnlab/bgp"
+	"github.com/vpnlab/vpnlab/contract"
 	"github.com/vpnlab/vpnlab/fakes/azure"
-	"github.com/vpnlab/vpnlab/node"
 	"github.com/vpnlab/vpnlab/swan"
 )
 
-const nodeAPIPort = node.APIPort
+const nodeAPIPort = contract.APIPort
 
 // GatewayStatus is what one VPN gateway reports through vici and GoBGP.
 type GatewayStatus struct {
@@ -21,7 +21,10 @@ type GatewayStatus struct {
 	SAs     []swan.IKESA     `json:"ike_sas"`
 	Peers   []bgp.PeerStatus `json:"bgp_peers"`
 	Learned []bgp.Route      `json:"bgp_learned"`
-	Errors  []string         `json:"errors,omitempty"`
+	// P2SUsers counts the point-to-site users this instance holds an
+	// installed SA with (an Azure instance; shown apart from SAs).
+	P2SUsers int      `json:"p2s_users,omitempty"`
+	Errors   []string `json:"errors,omitempty"`
 }
 
 // TunnelUp reports whether an IKE SA is established with an installed CHILD_SA.
@@ -56,7 +59,10 @@ type AzureView struct {
 	EgressBytes  uint64                         `json:"egressBytesTransferred"`
 	BgpPeers     []azure.BgpPeerStatus          `json:"bgpPeers"`
 	TunnelLog    []azure.LogRecord              `json:"tunnelDiagnosticLog"`
-	Errors       []string                       `json:"errors,omitempty"`
+	// P2SSessions are the gateway's point-to-site sessions (read only
+	// when the lab has a point-to-site client).
+	P2SSessions []azure.VpnClientConnectionHealthDetail `json:"p2sSessions,omitempty"`
+	Errors      []string                                `json:"errors,omitempty"`
 }
 
 // Status is the whole lab at one moment.
@@ -66,21 +72,37 @@ type Status struct {
 	Azure  GatewayStatus `json:"azure"`
 	// AzureIN1 is the second instance of an active-active gateway (Azure
 	// is then IN_0); in active-standby Azure is the active instance.
-	AzureIN1 *GatewayStatus          `json:"azure_in1,omitempty"`
-	P2S      *GatewayStatus          `json:"p2s_client,omitempty"`
-	API      AzureView               `json:"azure_api"`
-	Router   map[string]node.Counter `json:"router_counters"`
-	Errors   []string                `json:"errors,omitempty"`
-	Elapsed  time.Duration           `json:"-"`
+	AzureIN1 *GatewayStatus              `json:"azure_in1,omitempty"`
+	P2S      *GatewayStatus              `json:"p2s_client,omitempty"`
+	API      AzureView                   `json:"azure_api"`
+	Env      *Env                        `json:"env,omitempty"` // what your own Azure tools need (lab env)
+	Router   map[string]contract.Counter `json:"router_counters"`
+	Errors   []string                    `json:"errors,omitempty"`
+	Elapsed  time.Duration               `json:"-"`
+	// StaticRouting: the device runs no BGP, so health needs none.
+	StaticRouting bool `json:"static_routing,omitempty"`
 }
 
 // Healthy reports whether the tunnel, BGP and the Azure view are all up.
 func (s Status) Healthy() bool {
-	if s.AzureIN1 != nil && !(s.AzureIN1.TunnelUp() && s.AzureIN1.BGPUp()) {
+	if s.AzureIN1 != nil && !(s.AzureIN1.TunnelUp() && (s.StaticRouting || s.AzureIN1.BGPUp())) {
 		return false
 	}
-	return s.Onprem.TunnelUp() && s.Azure.TunnelUp() && s.Onprem.BGPUp() && s.Azure.BGPUp() &&
-		s.API.ConnectionStatus == "Connected" && (s.P2S == nil || s.P2S.TunnelUp())
+	bgpOK := s.StaticRouting || (s.Onprem.BGPUp() && s.Azure.BGPUp())
+	return s.Onprem.TunnelUp() && s.Azure.TunnelUp() && bgpOK &&
+		s.API.ConnectionStatus == "Connected" && s.p2sUp()
+}
+
+// p2sUp reports whether the point-to-site client (if any) is connected:
+// its SA is installed and an Azure instance in service holds one too. A
+// client keeps the SA of an instance that went away (a failover) until
+// its dead peer detection gives up, tens of seconds later.
+func (s Status) p2sUp() bool {
+	if s.P2S == nil {
+		return true
+	}
+	held := s.Azure.P2SUsers > 0 || (s.AzureIN1 != nil && s.AzureIN1.P2SUsers > 0)
+	return s.P2S.TunnelUp() && held
 }
 
 // Status reads every gateway, the Azure API and the router.
@@ -100,7 +122,7 @@ func (l *Lab) Status(ctx context.Context) Status {
 // health reads only what Healthy judges: both gateways, the connection's
 // status and the P2S client. Wait polls it; Status adds the rest.
 func (l *Lab) health(ctx context.Context) Status {
-	s := Status{Lab: l.id}
+	s := Status{Lab: l.id, StaticRouting: l.onprem.BGP == nil}
 	s.Onprem = l.gatewayStatus(ctx, OnpremGW)
 	if l.Model.Gateway.ActiveActive {
 		s.Azure = l.gatewayStatus(ctx, AzureGW)
@@ -114,6 +136,9 @@ func (l *Lab) health(ctx context.Context) Status {
 		s.Azure = l.gatewayStatus(ctx, l.active)
 	}
 	s.API = l.azureConnection(ctx)
+	if e, err := l.Env(); err == nil {
+		s.Env = &e
+	}
 	if l.nodes[P2SClient] != nil {
 		p := GatewayStatus{Node: P2SClient}
 		sas, err := l.SAs(ctx, P2SClient)
@@ -134,8 +159,11 @@ func (l *Lab) gatewayStatus(ctx context.Context, name string) GatewayStatus {
 		fail(err)
 	}
 	for _, sa := range sas {
-		if sa.Conn != node.P2SConnName { // point-to-site users are shown apart
+		switch {
+		case sa.Conn != contract.P2SConnName: // point-to-site users are shown apart
 			g.SAs = append(g.SAs, sa)
+		case sa.Installed():
+			g.P2SUsers++
 		}
 	}
 	c, err := l.BGP(name)
@@ -218,10 +246,15 @@ func (l *Lab) azureDetail(ctx context.Context, v *AzureView) {
 	if v.TunnelLog, err = l.AzureLogs(ctx, "TunnelDiagnosticLog"); err != nil {
 		v.Errors = append(v.Errors, err.Error())
 	}
+	if l.nodes[P2SClient] != nil {
+		if v.P2SSessions, err = a.P2SSessions(ctx); err != nil {
+			v.Errors = append(v.Errors, err.Error())
+		}
+	}
 }
 
 // RouterCounters reads what the internet router forwarded, per class.
-func (l *Lab) RouterCounters(ctx context.Context) (map[string]node.Counter, error) {
+func (l *Lab) RouterCounters(ctx context.Context) (map[string]contract.Counter, error) {
 	r, err := l.Exec(ctx, Internet, "vpnlab-node", "counters")
 	if err != nil {
 		return nil, err
@@ -229,7 +262,7 @@ func (l *Lab) RouterCounters(ctx context.Context) (map[string]node.Counter, erro
 	if r.ExitCode != 0 {
 		return nil, fmt.Errorf("router counters: exit %d: %s", r.ExitCode, r.Stderr)
 	}
-	var c map[string]node.Counter
+	var c map[string]contract.Counter
 	if err := json.Unmarshal([]byte(r.Stdout), &c); err != nil {
 		return nil, fmt.Errorf("router counters: %w", err)
 	}
@@ -238,6 +271,7 @@ func (l *Lab) RouterCounters(ctx context.Context) (map[string]node.Counter, erro
 
 // Timings are the bring-up milestones Wait observed.
 type Timings struct {
+	Up       time.Duration // StartHealthy: the containers ran their roles (Wait's times count from then)
 	TunnelUp time.Duration // both ends have an installed CHILD_SA
 	BGPUp    time.Duration // both speakers established, routes exchanged
 	Healthy  time.Duration // and the Azure API reports Connected
@@ -266,4 +300,56 @@ func (l *Lab) Wait(ctx context.Context) (Timings, Status, error) {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// BGPPeers reads a node's BGP sessions through GoBGP's API.
+func (l *Lab) BGPPeers(ctx context.Context, name string) ([]bgp.PeerStatus, error) {
+	c, err := l.BGP(name)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	return c.Peers(ctx)
+}
+
+// AzureConnection reads the connection resource through the Azure-like API.
+func (l *Lab) AzureConnection(ctx context.Context) (ConnectionView, error) {
+	a, err := l.AzureAPI()
+	if err != nil {
+		return ConnectionView{}, err
+	}
+	return a.Connection(ctx)
+}
+
+// AzureBGPPeers reads getBgpPeerStatus through the Azure-like API.
+func (l *Lab) AzureBGPPeers(ctx context.Context) ([]azure.BgpPeerStatus, error) {
+	a, err := l.AzureAPI()
+	if err != nil {
+		return nil, err
+	}
+	return a.BgpPeers(ctx)
+}
+
+// AzureModel is the Azure model the lab was configured with (no shared key).
+func (l *Lab) AzureModel() azure.Model { return l.Model }
+
+// OnpremLAN is the on-prem LAN's prefixes, as the device profile has them.
+func (l *Lab) OnpremLAN() []string { return l.Profile.LAN }
+
+// StartHealthy is the one way to bring a lab up and wait until it is
+// healthy: Start, then Wait for at most the healthy timeout (60 s, or
+// WithHealthyTimeout). Like Start it returns the partial lab with its
+// error, which the caller closes (Close accepts nil).
+func StartHealthy(ctx context.Context, opts ...Option) (*Lab, Timings, Status, error) {
+	start := time.Now()
+	l, err := Start(ctx, opts...)
+	if err != nil {
+		return l, Timings{}, Status{}, err
+	}
+	up := time.Since(start)
+	wctx, cancel := context.WithTimeout(ctx, l.healthyTimeout)
+	defer cancel()
+	t, st, err := l.Wait(wctx)
+	t.Up = up
+	return l, t, st, err
 }

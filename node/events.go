@@ -5,14 +5,16 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+
+	"github.com/vpnlab/vpnlab/contract"
 )
 
 // newLogger returns a JSON logger writing to stdout and EventsFile.
 func newLogger(role string) (*slog.Logger, io.Closer, error) {
-	if err := os.MkdirAll(filepath.Dir(EventsFile), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(contract.EventsFile), 0o755); err != nil {
 		return nil, nil, err
 	}
-	f, err := os.OpenFile(EventsFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(contract.EventsFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -15,61 +15,9 @@ import (
 	"github.com/strongswan/govici/vici"
 
 	"github.com/vpnlab/vpnlab/bgp"
+	"github.com/vpnlab/vpnlab/contract"
 	"github.com/vpnlab/vpnlab/swan"
 )
-
-// TunnelIf is the userspace ESP device kernel-libipsec creates.
-const TunnelIf = "ipsec0"
-
-// GatewaySpec is everything a VPN gateway node is configured with.
-type GatewaySpec struct {
-	Conn      swan.Conn `json:"conn"`
-	SharedKey string    `json:"shared_key,omitempty"`
-	// PrivateKey (PEM) authenticates Conn when it uses a certificate.
-	PrivateKey string `json:"private_key,omitempty"`
-	// Extra connections (the point-to-site side of a gateway) and the
-	// virtual IP pools they hand out.
-	Extra []ExtraConn `json:"extra,omitempty"`
-	Pools []Pool      `json:"pools,omitempty"`
-	// VIPRoutes are routed into the tunnel from the virtual IP Conn is
-	// given (a point-to-site client).
-	VIPRoutes []string    `json:"vip_routes,omitempty"`
-	BGP       *bgp.Config `json:"bgp,omitempty"`
-	// TunnelRoutes are prefixes routed into the tunnel whatever BGP says
-	// (static routes; Azure's local network gateway address space).
-	TunnelRoutes []string `json:"tunnel_routes,omitempty"`
-	// WANRoutes reach the peer's public address through the internet router.
-	WANRoutes []Route `json:"wan_routes,omitempty"`
-	// Loopback addresses (the BGP APIPA address) on lo.
-	Loopback  []string `json:"loopback,omitempty"`
-	TunnelMTU int      `json:"tunnel_mtu,omitempty"`
-	MSSClamp  int      `json:"mss_clamp,omitempty"`
-	// Retransmit bounds charon's dead-peer detection (0 = strongSwan's defaults).
-	RetransmitTries   int     `json:"retransmit_tries,omitempty"`
-	RetransmitTimeout float64 `json:"retransmit_timeout,omitempty"`
-}
-
-// ExtraConn is a further connection with its own key: the point-to-site
-// side of a gateway, or a device's tunnel to the second instance of an
-// active-active gateway (a pre-shared key and a BGP neighbour through it).
-type ExtraConn struct {
-	Conn       swan.Conn `json:"conn"`
-	PrivateKey string    `json:"private_key,omitempty"`
-	SharedKey  string    `json:"shared_key,omitempty"`
-	BGPPeer    string    `json:"bgp_peer,omitempty"`
-}
-
-// Pool is a virtual IP address pool.
-type Pool struct {
-	Name  string `json:"name"`
-	Addrs string `json:"addrs"`
-}
-
-// Route is a prefix and its next hop.
-type Route struct {
-	Prefix string `json:"prefix"`
-	Via    string `json:"via"`
-}
 
 // TunnelEvent is what a gateway observes of its tunnel, passed to hooks.
 type TunnelEvent struct {
@@ -80,6 +28,7 @@ type TunnelEvent struct {
 	State      string
 	Message    string // log events: charon's text
 	Group      string // log events: charon's log group (IKE, CFG, ...)
+	SA         string // log events: the IKE SA's unique id, if any
 	RemoteID   string
 	RemoteVIP  string
 	Level      int
@@ -87,7 +36,7 @@ type TunnelEvent struct {
 
 // gateway is a running VPN gateway: charon, the speaker and their routes.
 type gateway struct {
-	spec    GatewaySpec
+	spec    contract.GatewaySpec
 	log     *slog.Logger
 	charon  *swan.Charon
 	speaker *bgp.Speaker
@@ -96,12 +45,14 @@ type gateway struct {
 	mu     sync.Mutex
 	routes map[string]bool // prefixes this gateway routed into the tunnel from BGP
 
+	conf swan.ConfOptions // strongswan.conf as written (rewritten when the RADIUS server changes)
+
 	resetMu   sync.Mutex  // one BGP session reset at a time
 	rebooting atomic.Bool // an Azure instance's reset is under way
 }
 
 // startGateway brings the gateway up; onEvent (may be nil) sees tunnel events.
-func startGateway(ctx context.Context, spec GatewaySpec, log *slog.Logger, onEvent func(TunnelEvent)) (*gateway, error) {
+func startGateway(ctx context.Context, spec contract.GatewaySpec, log *slog.Logger, onEvent func(TunnelEvent)) (*gateway, error) {
 	g := &gateway{spec: spec, log: log, onEvent: onEvent, routes: map[string]bool{}}
 	if g.onEvent == nil {
 		g.onEvent = func(TunnelEvent) {}
@@ -118,28 +69,24 @@ func startGateway(ctx context.Context, spec GatewaySpec, log *slog.Logger, onEve
 			return nil, err
 		}
 	}
-	conf := swan.Conf(swan.ConfOptions{
+	g.conf = swan.ConfOptions{
 		LogFile: "/var/log/vpnlab/charon.log", RetransmitTries: spec.RetransmitTries, RetransmitTimeout: spec.RetransmitTimeout,
-	})
-	ch, err := swan.StartCharon(ctx, "/etc/vpnlab/strongswan.conf", conf, os.Stderr)
+		Radius: radiusServer(spec.Radius), EAPClient: spec.EAP != nil, OCSP: spec.OCSP,
+	}
+	ch, err := swan.StartCharon(ctx, charonConf, swan.Conf(g.conf), os.Stderr)
 	if err != nil {
 		return nil, err
 	}
 	g.charon = ch
-	if err := waitLink(ctx, TunnelIf, 10*time.Second); err != nil {
+	if err := waitLink(ctx, contract.TunnelIf, 10*time.Second); err != nil {
 		return nil, err
 	}
 	mtu := spec.TunnelMTU
 	if mtu == 0 {
 		mtu = 1400
 	}
-	if err := ip(ctx, "link", "set", TunnelIf, "mtu", strconv.Itoa(mtu), "up"); err != nil {
+	if err := setTunnel(ctx, mtu, spec.MSSClamp); err != nil {
 		return nil, err
-	}
-	if spec.MSSClamp > 0 {
-		if err := g.clampMSS(ctx, spec.MSSClamp); err != nil {
-			return nil, err
-		}
 	}
 	for _, p := range spec.TunnelRoutes {
 		if err := g.routeIntoTunnel(ctx, p); err != nil {
@@ -179,6 +126,29 @@ func startGateway(ctx context.Context, spec GatewaySpec, log *slog.Logger, onEve
 	return g, nil
 }
 
+// charonConf is where a node's strongswan.conf is written.
+const charonConf = "/etc/vpnlab/strongswan.conf"
+
+// radiusServer is eap-radius's server: a point-to-site client gives up
+// after about 7 s (3 retransmits from 1 s), so the gateway waits for RADIUS
+// about 3.4 s (2 retransmits from 1 s) and answers the client in time.
+func radiusServer(r *contract.RadiusServer) *swan.RadiusServer {
+	if r == nil {
+		return nil
+	}
+	return &swan.RadiusServer{Address: r.Address, Secret: r.Secret, Tries: 2, Timeout: 1}
+}
+
+// setRadius rewrites strongswan.conf with another RADIUS server and has
+// charon reload it (eap-radius re-reads its servers).
+func (g *gateway) setRadius(ctx context.Context, s *vici.Session, r *contract.RadiusServer) error {
+	g.conf.Radius = radiusServer(r)
+	if err := os.WriteFile(charonConf, []byte(swan.Conf(g.conf)), 0o600); err != nil {
+		return fmt.Errorf("charon config: %w", err)
+	}
+	return swan.ReloadSettings(ctx, s)
+}
+
 // loadConn loads the shared key and the connection into charon.
 func (g *gateway) loadConn(ctx context.Context) error {
 	s, err := localVici(ctx)
@@ -191,10 +161,14 @@ func (g *gateway) loadConn(ctx context.Context) error {
 			return err
 		}
 	}
-	conns := append([]ExtraConn{{Conn: g.spec.Conn, PrivateKey: g.spec.PrivateKey}}, g.spec.Extra...)
+	conns := append([]contract.ExtraConn{{Conn: g.spec.Conn, PrivateKey: g.spec.PrivateKey}}, g.spec.Extra...)
 	for _, ec := range conns {
 		c := ec.Conn
 		switch {
+		case c.LocalEAP != "" && g.spec.EAP != nil:
+			if err := swan.LoadEAPSecret(ctx, s, "eap-"+c.Name, g.spec.EAP.ID, g.spec.EAP.Password); err != nil {
+				return err
+			}
 		case c.LocalCert != "":
 			if err := swan.LoadKey(ctx, s, ec.PrivateKey); err != nil {
 				return err
@@ -218,7 +192,25 @@ func (g *gateway) loadConn(ctx context.Context) error {
 		g.log.Info("connection loaded", "source", "node", "conn", c.Name, "initiator", c.Initiator,
 			"ike_proposals", c.Proposals, "esp_proposals", c.ESPProposals)
 	}
+	g.writeDeviceConf(conns)
 	return nil
+}
+
+// writeDeviceConf keeps the loaded connections in swanctl.conf form where
+// the gateway's operator edits them (swan.DeviceConf); a gateway with
+// certificate connections has none.
+func (g *gateway) writeDeviceConf(conns []contract.ExtraConn) {
+	var cs []swan.Conn
+	for _, ec := range conns {
+		cs = append(cs, ec.Conn)
+	}
+	text, err := swan.Swanctl(cs...)
+	if err != nil {
+		return
+	}
+	if err := os.WriteFile(swan.DeviceConf, []byte(text), 0o644); err != nil {
+		g.log.Warn("device config not written", "source", "node", "err", err)
+	}
 }
 
 // routeVIP puts the virtual IP charon was given on the tunnel interface and
@@ -238,12 +230,12 @@ func (g *gateway) routeVIP(ctx context.Context) {
 			continue
 		}
 		vip := sa.LocalVIPs[0]
-		if err := ip(ctx, "addr", "replace", vip+"/32", "dev", TunnelIf); err != nil {
+		if err := ip(ctx, "addr", "replace", vip+"/32", "dev", contract.TunnelIf); err != nil {
 			g.log.Warn("virtual ip", "source", "node", "err", err)
 			return
 		}
 		for _, p := range g.spec.VIPRoutes {
-			if err := ip(ctx, "route", "replace", p, "dev", TunnelIf, "src", vip); err != nil {
+			if err := ip(ctx, "route", "replace", p, "dev", contract.TunnelIf, "src", vip); err != nil {
 				g.log.Warn("virtual ip route", "source", "node", "err", err)
 			}
 		}
@@ -289,7 +281,7 @@ func (g *gateway) handle(ev vici.Event) {
 			return
 		}
 		te := TunnelEvent{Kind: "log", Conn: str(m.Get("ikesa-name")), Message: str(m.Get("msg")),
-			Group: str(m.Get("group")), Level: lvl}
+			Group: str(m.Get("group")), Level: lvl, SA: str(m.Get("ikesa-uniqueid"))}
 		g.log.Info(te.Message, "source", "charon", "group", te.Group, "level", lvl, "conn", te.Conn)
 		g.onEvent(te)
 	case "ike-updown", "child-updown":
@@ -319,21 +311,25 @@ func (g *gateway) handle(ev vici.Event) {
 			if te.Kind == "child-up" && len(g.spec.VIPRoutes) > 0 && conn == g.spec.Conn.Name {
 				go g.routeVIP(context.Background())
 			}
-			if neighbor := g.neighborThrough(conn); te.Kind == "ike-down" && neighbor != "" {
-				// The tunnel went down: so does the BGP session over it.
-				go g.resetSession(neighbor)
+			if neighbor := g.neighborThrough(conn); te.Kind == "ike-down" && neighbor != "" && te.State != "CONNECTING" {
+				// The tunnel went down: so does the BGP session over it
+				// (an IKE SA that never was established carried none).
+				go g.resetSession(neighbor, time.Now())
 			}
 			g.onEvent(te)
 		}
 	}
 }
 
-// resetSession tears down the BGP session with neighbor unless it is down
-// already (two IKE SAs of one connection deleted together: both sides had
-// initiated) or the gateway is rebooting (it resets its sessions itself
-// once its tunnels are gone: a Cease received through a remaining tunnel
-// makes GoBGP hold the peer idle 5 s, a local reset 1 s).
-func (g *gateway) resetSession(neighbor string) {
+// resetSession tears down the BGP session with neighbor that rode a tunnel
+// which went down at down, unless it is down already (two IKE SAs of one
+// connection deleted together: both sides had initiated), the session
+// established is a newer one, over the tunnel that replaced it (a busy
+// machine runs this late: a device that re-establishes starts a new IKE SA
+// while the old one is deleted), or the gateway is rebooting (it resets its
+// sessions itself once its tunnels are gone: a Cease received through a
+// remaining tunnel makes GoBGP hold the peer idle 5 s, a local reset 1 s).
+func (g *gateway) resetSession(neighbor string, down time.Time) {
 	if g.rebooting.Load() {
 		return
 	}
@@ -342,12 +338,22 @@ func (g *gateway) resetSession(neighbor string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	peers, err := g.speaker.Peers(ctx)
-	if err == nil && !slices.ContainsFunc(peers, func(p bgp.PeerStatus) bool { return p.Neighbor == neighbor && p.Established() }) {
+	if err == nil && !rodeTunnel(peers, neighbor, time.Since(down)) {
 		return
 	}
 	if err := g.speaker.ResetNeighbor(ctx, neighbor, "tunnel down"); err != nil {
 		g.log.Warn("bgp reset", "source", "node", "err", err)
 	}
+}
+
+// rodeTunnel reports whether peers have an established session with
+// neighbor that may have ridden a tunnel that went down ago: one that came
+// up since is not (Uptime is in whole seconds, so a session counts as
+// newer only when it is younger by more than a second).
+func rodeTunnel(peers []bgp.PeerStatus, neighbor string, ago time.Duration) bool {
+	return slices.ContainsFunc(peers, func(p bgp.PeerStatus) bool {
+		return p.Neighbor == neighbor && p.Established() && p.Uptime+time.Second > ago
+	})
 }
 
 // neighborThrough returns the BGP neighbour reached through conn, or "".
@@ -383,7 +389,7 @@ func (g *gateway) bestChanged(r bgp.Route, withdrawn bool) {
 	if withdrawn {
 		if g.routes[r.Prefix] {
 			delete(g.routes, r.Prefix)
-			if err := ip(ctx, "route", "del", r.Prefix, "dev", TunnelIf); err != nil {
+			if err := ip(ctx, "route", "del", r.Prefix, "dev", contract.TunnelIf); err != nil {
 				g.log.Warn("withdraw route", "source", "node", "prefix", r.Prefix, "err", err)
 			}
 			g.log.Info("route withdrawn", "source", "node", "prefix", r.Prefix)
@@ -409,17 +415,7 @@ func (g *gateway) routeWAN(ctx context.Context) error {
 }
 
 func (g *gateway) routeIntoTunnel(ctx context.Context, prefix string) error {
-	return ip(ctx, "route", "replace", prefix, "dev", TunnelIf)
-}
-
-func (g *gateway) clampMSS(ctx context.Context, mss int) error {
-	for _, dir := range []string{"-o", "-i"} {
-		if err := run(ctx, "iptables", "-t", "mangle", "-A", "FORWARD", dir, TunnelIf, "-p", "tcp",
-			"--tcp-flags", "SYN,RST", "SYN", "-j", "TCPMSS", "--set-mss", strconv.Itoa(mss)); err != nil {
-			return err
-		}
-	}
-	return nil
+	return ip(ctx, "route", "replace", prefix, "dev", contract.TunnelIf)
 }
 
 // keepUp initiates the connection whenever it is down, as a device with an
@@ -480,16 +476,6 @@ func (g *gateway) terminate(ctx context.Context) error {
 	}
 	defer s.Close()
 	return swan.TerminateIKE(ctx, s, g.spec.Conn.Name)
-}
-
-// initiate starts the main connection without waiting for it.
-func (g *gateway) initiate(ctx context.Context) error {
-	s, err := localVici(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	return swan.Initiate(ctx, s, g.spec.Conn.Child(), 0)
 }
 
 func (g *gateway) stop() {

@@ -81,7 +81,7 @@ func disconnectReason(msg string) string {
 // p2sLog reports whether a charon line belongs to a certificate-authenticated
 // (point-to-site) exchange, which Azure logs in P2SDiagnosticLog.
 func p2sLog(msg string) bool {
-	for _, k := range []string{"certificate", "RSA signature", "constraint check failed", "no trusted RSA public key"} {
+	for _, k := range []string{"certificate", "RSA signature", "constraint check failed", "no trusted RSA public key", "RADIUS"} {
 		if strings.Contains(msg, k) {
 			return true
 		}
@@ -100,6 +100,10 @@ func p2sFailure(msg string) string {
 		return "client certificate failed a constraint check: " + msg
 	case strings.Contains(msg, "revoked"):
 		return "client certificate is revoked: " + msg
+	case strings.Contains(msg, "RADIUS") && strings.Contains(msg, "timed out"):
+		return "no response from the RADIUS server: " + msg
+	case strings.Contains(msg, "RADIUS") && (strings.Contains(msg, "Access-Reject") || strings.Contains(msg, "verification failed")):
+		return "RADIUS authentication failed: " + msg
 	}
 	return ""
 }

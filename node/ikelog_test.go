@@ -92,3 +92,21 @@ func TestDisconnectReason(t *testing.T) {
 		})
 	}
 }
+
+// TestP2SFailureRadius: eap-radius's lines (strongSwan 5.9.8, as the lab's
+// gateway prints them) reach the P2S diagnostic log with their reason.
+func TestP2SFailureRadius(t *testing.T) {
+	tests := []struct{ msg, want string }{
+		{"RADIUS Access-Request timed out after 2 attempts", "no response from the RADIUS server: RADIUS Access-Request timed out after 2 attempts"},
+		{"received RADIUS Access-Reject from server 'azure-p2s'", "RADIUS authentication failed: received RADIUS Access-Reject from server 'azure-p2s'"},
+		{"sending RADIUS Access-Request to server 'azure-p2s'", ""},
+	}
+	for _, tt := range tests {
+		if !p2sLog(tt.msg) {
+			t.Errorf("p2sLog(%q) = false", tt.msg)
+		}
+		if got := p2sFailure(tt.msg); got != tt.want {
+			t.Errorf("p2sFailure(%q) = %q, want %q", tt.msg, got, tt.want)
+		}
+	}
+}

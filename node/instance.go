@@ -12,7 +12,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vpnlab/vpnlab/contract"
 	"github.com/vpnlab/vpnlab/fakes/azure"
+	"github.com/vpnlab/vpnlab/pause"
 	"github.com/vpnlab/vpnlab/swan"
 )
 
@@ -149,7 +151,7 @@ func (in *instance) reset(ctx context.Context) error {
 		if !wasPrimary || in.peer == nil {
 			return
 		}
-		err := in.peer.instance(ctx, InstanceAction{Action: "activate", Reason: "failover from " + in.worker() + " (gateway reset)"})
+		err := in.peer.instance(ctx, contract.InstanceAction{Action: "activate", Reason: "failover from " + in.worker() + " (gateway reset)"})
 		if err != nil {
 			in.log.Warn("reset: the other instance did not take over; rebooting in place", "source", "node", "err", err)
 			return
@@ -169,7 +171,7 @@ func (in *instance) reset(ctx context.Context) error {
 	if !in.aa {
 		handOver()
 	}
-	err := sleepCtx(ctx, rebootTime)
+	err := pause.For(ctx, rebootTime)
 	if err == nil {
 		err = fenceIKE(ctx, false)
 		fenced = false
@@ -206,28 +208,6 @@ func fenceIKE(ctx context.Context, on bool) error {
 	return run(ctx, "iptables", op, "INPUT", "-p", "udp", "-m", "multiport", "--dports", "500,4500", "-j", "DROP")
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(d):
-		return nil
-	}
-}
-
-// InstanceAction is the body of POST /vpnlab/instance.
-type InstanceAction struct {
-	Action string `json:"action"`
-	Reason string `json:"reason,omitempty"`
-}
-
-// InstanceState is the answer of GET /vpnlab/instance.
-type InstanceState struct {
-	Instance string `json:"instance"`
-	Active   bool   `json:"active"`  // in service
-	Primary  bool   `json:"primary"` // holds the VNet's next hop (active-standby: the active one)
-}
-
 // ServeHTTP is the lab's lever on one gateway instance, the platform side
 // Azure does not expose:
 //
@@ -247,7 +227,7 @@ func (in *instance) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		in.mu.Lock()
 		primary := in.isPrimary
 		in.mu.Unlock()
-		_ = json.NewEncoder(w).Encode(InstanceState{Instance: in.name, Active: in.cp.Active(), Primary: primary})
+		_ = json.NewEncoder(w).Encode(contract.InstanceState{Instance: in.name, Active: in.cp.Active(), Primary: primary})
 	case r.URL.Path == "/vpnlab/view" && r.Method == http.MethodGet:
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(in.cp.View())
@@ -260,6 +240,9 @@ func (in *instance) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		m.Model.Connection.SharedKey = m.SharedKey
+		if vc := m.Model.Gateway.VpnClient; vc != nil {
+			vc.RadiusServerSecret = m.RadiusSecret
+		}
 		if err := in.cp.Replicate(context.WithValue(r.Context(), replicatedKey{}, true), m.Model); err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
@@ -271,7 +254,7 @@ func (in *instance) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (in *instance) serveAction(w http.ResponseWriter, r *http.Request) {
-	var a InstanceAction
+	var a contract.InstanceAction
 	if err := json.NewDecoder(io.LimitReader(r.Body, 4096)).Decode(&a); err != nil {
 		http.Error(w, "bad request: "+err.Error(), http.StatusBadRequest)
 		return

@@ -17,8 +17,8 @@ func TestMainUsageErrors(t *testing.T) {
 	}{
 		{name: "no role", args: nil, start: "usage: vpnlab-node ROLE [flags]\nroles:\n", roles: true},
 		{name: "unknown role", args: []string{"bogus", "x"}, start: "unknown role \"bogus\"\nusage: vpnlab-node ROLE [flags]\n", roles: true},
-		{name: "probe without address", args: []string{"probe", "tcp"}, start: "usage: vpnlab-node probe tcp|bulk|pmtu ADDR "},
-		{name: "probe of another kind", args: []string{"probe", "udp", "127.0.0.1:1"}, start: "usage: vpnlab-node probe tcp|bulk|pmtu ADDR "},
+		{name: "probe without address", args: []string{"probe", "tcp"}, start: "usage: vpnlab-node probe tcp|bulk|pmtu|ike ADDR "},
+		{name: "probe of another kind", args: []string{"probe", "udp", "127.0.0.1:1"}, start: "usage: vpnlab-node probe tcp|bulk|pmtu|ike ADDR "},
 		{name: "router direction without prefix", args: []string{"router", "to-azure"}, start: `router: want NAME=PREFIX, got "to-azure"`},
 	}
 	for _, tt := range tests {

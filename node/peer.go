@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vpnlab/vpnlab/contract"
 	"github.com/vpnlab/vpnlab/fakes/azure"
 )
 
@@ -24,6 +25,8 @@ import (
 type replicatedModel struct {
 	Model     azure.Model `json:"model"`
 	SharedKey string      `json:"shared_key"`
+	// RadiusSecret is the point-to-site RADIUS secret, apart for the same reason.
+	RadiusSecret string `json:"radius_secret,omitempty"`
 }
 
 // replicatedKey marks the context of a change that came from the peer: it
@@ -37,7 +40,7 @@ type peer struct {
 	tr   http.RoundTripper
 }
 
-func newPeer(addr string, api *APICert) *peer {
+func newPeer(addr string, api *contract.APICert) *peer {
 	scheme, tr := "http", http.DefaultTransport
 	if api != nil {
 		pool := x509.NewCertPool()
@@ -47,7 +50,7 @@ func newPeer(addr string, api *APICert) *peer {
 		tr = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: "localhost", MinVersion: tls.VersionTLS12},
 			DialContext: (&net.Dialer{Timeout: 3 * time.Second}).DialContext}
 	}
-	return &peer{base: scheme + "://" + net.JoinHostPort(addr, strconv.Itoa(APIPort)), tr: tr,
+	return &peer{base: scheme + "://" + net.JoinHostPort(addr, strconv.Itoa(contract.APIPort)), tr: tr,
 		hc: &http.Client{Transport: tr, Timeout: 30 * time.Second}}
 }
 
@@ -93,12 +96,16 @@ func (p *peer) view(ctx context.Context) (azure.InstanceView, error) {
 	return v, json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&v)
 }
 
-func (p *peer) instance(ctx context.Context, a InstanceAction) error {
+func (p *peer) instance(ctx context.Context, a contract.InstanceAction) error {
 	return p.post(ctx, "/vpnlab/instance", a)
 }
 
 func (p *peer) replicate(ctx context.Context, m azure.Model) error {
-	return p.post(ctx, "/vpnlab/model", replicatedModel{Model: m, SharedKey: m.Connection.SharedKey})
+	rm := replicatedModel{Model: m, SharedKey: m.Connection.SharedKey}
+	if vc := m.Gateway.VpnClient; vc != nil {
+		rm.RadiusSecret = vc.RadiusServerSecret
+	}
+	return p.post(ctx, "/vpnlab/model", rm)
 }
 
 // proxy passes ARM requests on to the peer, keeping the client's Host so

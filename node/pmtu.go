@@ -9,16 +9,9 @@ import (
 	"strings"
 	"sync"
 	"time"
-)
 
-// PMTU is the outcome of a path MTU search (sizes are IP packet sizes).
-type PMTU struct {
-	MaxPassing   int `json:"max_passing"`
-	MinSilent    int `json:"min_silent"`
-	MinRefused   int `json:"min_refused"`
-	ReportedMTU  int `json:"reported_mtu"`
-	LargestTried int `json:"largest_tried"`
-}
+	"github.com/vpnlab/vpnlab/contract"
+)
 
 // ping outcomes for one size.
 const (
@@ -49,9 +42,9 @@ func pingDF(ctx context.Context, addr string, size int, wait time.Duration) (out
 // and dropped without a word), one refused with "fragmentation needed" is
 // reported. A coarse round of sizes runs in parallel, then a fine one between
 // the largest passing and the smallest failing size (RFC 4821/8899 style).
-func SearchPMTU(ctx context.Context, addr string, largest int) PMTU {
+func SearchPMTU(ctx context.Context, addr string, largest int) contract.PMTU {
 	coarse := []int{576, 1000, 1100, 1200, 1250, 1300, 1350, 1380, 1400, 1420, 1450, 1472, 1500}
-	res := PMTU{LargestTried: largest}
+	res := contract.PMTU{LargestTried: largest}
 	outcomes := map[int]int{}
 	mtus := map[int]int{}
 	round := func(sizes []int) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/vpnlab/vpnlab/contract"
 	"github.com/vpnlab/vpnlab/fakes/azure"
 	"github.com/vpnlab/vpnlab/swan"
 )
@@ -14,7 +15,8 @@ import (
 type reconfigurer struct {
 	g    *gateway
 	in   *instance
-	spec AzureSpec
+	spec contract.AzureSpec
+	rev  *revocation // nil without point-to-site
 }
 
 // Apply reconfigures charon and the speaker for the new model. A change of
@@ -23,7 +25,10 @@ type reconfigurer struct {
 func (r *reconfigurer) Apply(ctx context.Context, old, new azure.Model) error {
 	spec := r.spec
 	spec.Model, spec.SharedKey = new, new.Connection.SharedKey
-	gs, err := AzureGatewaySpec(spec)
+	if vc := new.Gateway.VpnClient; vc != nil {
+		spec.RadiusSecret = vc.RadiusServerSecret
+	}
+	gs, err := contract.AzureGatewaySpec(spec)
 	if err != nil {
 		return err
 	}
@@ -48,9 +53,12 @@ func (r *reconfigurer) Apply(ctx context.Context, old, new azure.Model) error {
 		}
 		renegotiate = true
 	}
+	if err := r.reloadP2S(ctx, s, old, new, gs); err != nil {
+		return err
+	}
 	for _, p := range old.LocalGateway.AddressPrefixes {
 		if !slices.Contains(new.LocalGateway.AddressPrefixes, p) {
-			_ = ip(ctx, "route", "del", p, "dev", TunnelIf)
+			_ = ip(ctx, "route", "del", p, "dev", contract.TunnelIf)
 		}
 	}
 	for _, p := range new.LocalGateway.AddressPrefixes {

@@ -6,10 +6,9 @@ import (
 	"fmt"
 	"os"
 	"time"
-)
 
-// SpecFile is where the lab puts a gateway node's spec.
-const SpecFile = "/etc/vpnlab/spec.json"
+	"github.com/vpnlab/vpnlab/contract"
+)
 
 // readSpec decodes a JSON spec file into v.
 func readSpec(path string, v any) error {
@@ -25,7 +24,7 @@ func readSpec(path string, v any) error {
 
 // RunGateway runs the on-prem VPN device until ctx ends or charon dies.
 func RunGateway(ctx context.Context, specPath string) error {
-	var spec GatewaySpec
+	var spec contract.GatewaySpec
 	if err := readSpec(specPath, &spec); err != nil {
 		return err
 	}

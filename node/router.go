@@ -5,11 +5,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os/exec"
 	"strconv"
 	"strings"
+
+	"github.com/vpnlab/vpnlab/contract"
 )
 
 // The router's chains: faults are inserted into FaultChain, which FORWARD
@@ -26,13 +29,30 @@ const (
 	u32ESP = "0>>22&0x3C@8=1:0xFFFFFFFF"
 )
 
-// Counter classes the router counts, in rule order.
-var counters = []struct{ name, match string }{
-	{"ike-udp500", "-p udp -m multiport --ports 500"},
-	{"ike-udp4500", "-p udp -m multiport --ports 4500 -m u32 --u32 " + u32IKE},
-	{"esp-udp4500", "-p udp -m multiport --ports 4500 -m u32 --u32 " + u32ESP},
-	{"esp", "-p esp"},
-	{"other", ""},
+// classMatch is the iptables match of a traffic class: the one place the
+// router's counters and its faults take it from.
+func classMatch(c contract.Class) ([]string, error) {
+	switch c {
+	case contract.IKE500:
+		return []string{"-p", "udp", "-m", "multiport", "--ports", "500"}, nil
+	case contract.IKE4500:
+		return []string{"-p", "udp", "-m", "multiport", "--ports", "4500", "-m", "u32", "--u32", u32IKE}, nil
+	case contract.ESP4500:
+		return []string{"-p", "udp", "-m", "multiport", "--ports", "4500", "-m", "u32", "--u32", u32ESP}, nil
+	case contract.ESP:
+		return []string{"-p", "esp"}, nil
+	case contract.Other:
+		return nil, nil
+	}
+	return nil, fmt.Errorf("unknown traffic class %q (classes: %s)", c, classList())
+}
+
+func classList() string {
+	var n []string
+	for _, c := range contract.Classes {
+		n = append(n, string(c))
+	}
+	return strings.Join(n, ", ")
 }
 
 // Direction names traffic by its destination prefix, e.g. "to-azure" =
@@ -55,12 +75,10 @@ func RunRouter(ctx context.Context, dirs []Direction) error {
 		{"-A", "FORWARD", "-j", FaultChain}, {"-A", "FORWARD", "-j", CountChain},
 	}
 	for _, d := range dirs {
-		for _, c := range counters {
-			r := []string{"-A", CountChain, "-d", d.Prefix}
-			if c.match != "" {
-				r = append(r, strings.Fields(c.match)...)
-			}
-			r = append(r, "-m", "comment", "--comment", d.Name+"/"+c.name, "-j", "RETURN")
+		for _, c := range contract.CounterClasses {
+			m, _ := classMatch(c)
+			r := append([]string{"-A", CountChain, "-d", d.Prefix}, m...)
+			r = append(r, "-m", "comment", "--comment", contract.CounterName(contract.Direction(d.Name), c), "-j", "RETURN")
 			rules = append(rules, r)
 		}
 	}
@@ -72,12 +90,6 @@ func RunRouter(ctx context.Context, dirs []Direction) error {
 	log.Info("router ready", "source", "node")
 	<-ctx.Done()
 	return nil
-}
-
-// Counter is what the router forwarded of one class.
-type Counter struct {
-	Packets uint64 `json:"packets"`
-	Bytes   uint64 `json:"bytes"`
 }
 
 // Counters reads the router's counters (run inside the router).
@@ -95,8 +107,8 @@ func Counters(ctx context.Context, w io.Writer) error {
 
 // ParseCounters reads `iptables -nvxL VPNLAB-COUNT` output into counters
 // named "<direction>/<class>".
-func ParseCounters(out []byte) (map[string]Counter, error) {
-	res := map[string]Counter{}
+func ParseCounters(out []byte) (map[string]contract.Counter, error) {
+	res := map[string]contract.Counter{}
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
 		line := sc.Text()
@@ -114,10 +126,63 @@ func ParseCounters(out []byte) (map[string]Counter, error) {
 		if err1 != nil || err2 != nil {
 			return nil, fmt.Errorf("counters: bad line %q", line)
 		}
-		res[name] = Counter{Packets: p, Bytes: b}
+		res[name] = contract.Counter{Packets: p, Bytes: b}
 	}
-	if len(res) == 0 || len(res)%len(counters) != 0 {
-		return nil, fmt.Errorf("counters: found %d counters, want %d per direction", len(res), len(counters))
+	if len(res) == 0 || len(res)%len(contract.CounterClasses) != 0 {
+		return nil, fmt.Errorf("counters: found %d counters, want %d per direction", len(res), len(contract.CounterClasses))
 	}
 	return res, nil
+}
+
+// A fault on the router's path, inserted into (add) or deleted from the
+// fault chain; the lab runs `vpnlab-node fault` in the router:
+//
+//	fault add|del block CLASS PREFIX     drop a class of traffic to PREFIX
+//	fault add|del limit MAX icmp|silent  drop UDP packets above MAX bytes,
+//	                                     with or without "fragmentation needed"
+const faultUsage = "usage: vpnlab-node fault add|del block CLASS PREFIX | fault add|del limit MAX icmp|silent"
+
+// faultRule builds a fault's iptables rule (without chain and operation).
+func faultRule(args []string) ([]string, error) {
+	if len(args) != 3 {
+		return nil, errors.New(faultUsage)
+	}
+	switch args[0] {
+	case "block":
+		m, err := classMatch(contract.Class(args[1]))
+		if err != nil || args[1] == string(contract.Other) {
+			return nil, fmt.Errorf("block: unknown traffic class %q (classes: %s)", args[1], classList())
+		}
+		return append(append([]string{"-d", args[2]}, m...), "-j", "DROP"), nil
+	case "limit":
+		max, err := strconv.Atoi(args[1])
+		if err != nil || max < 68 || max > 65534 {
+			return nil, fmt.Errorf("limit: want a packet size 68..65534, got %q", args[1])
+		}
+		r := []string{"-p", "udp", "-m", "length", "--length", strconv.Itoa(max+1) + ":65535"}
+		switch args[2] {
+		case "icmp":
+			return append(r, "-j", "REJECT", "--reject-with", "icmp-host-unreachable"), nil
+		case "silent":
+			return append(r, "-j", "DROP"), nil
+		}
+		return nil, fmt.Errorf("limit: want icmp or silent, got %q", args[2])
+	}
+	return nil, errors.New(faultUsage)
+}
+
+// Fault adds or deletes a fault in the router's fault chain (run inside the router).
+func Fault(ctx context.Context, args []string) error {
+	if len(args) < 1 || (args[0] != "add" && args[0] != "del") {
+		return errors.New(faultUsage)
+	}
+	r, err := faultRule(args[1:])
+	if err != nil {
+		return err
+	}
+	op := "-I"
+	if args[0] == "del" {
+		op = "-D"
+	}
+	return run(ctx, "iptables", append([]string{op, FaultChain}, r...)...)
 }

@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/vpnlab/vpnlab/contract"
 )
 
 // countOutput is `iptables -nvxL VPNLAB-COUNT` on the router after a tunnel
@@ -26,13 +28,13 @@ func TestParseCounters(t *testing.T) {
 	tests := []struct {
 		name string
 		in   string
-		want map[string]Counter
+		want map[string]contract.Counter
 		err  string
 	}{
 		{
 			name: "two directions",
 			in:   countOutput,
-			want: map[string]Counter{
+			want: map[string]contract.Counter{
 				"to-azure/ike-udp500":   {Packets: 2, Bytes: 928},
 				"to-azure/ike-udp4500":  {Packets: 3, Bytes: 1206},
 				"to-azure/esp-udp4500":  {Packets: 160, Bytes: 21120},
@@ -88,11 +90,55 @@ func TestParseCounters(t *testing.T) {
 // The sample names the classes RunRouter creates, in rule order.
 func TestCounterClasses(t *testing.T) {
 	var got []string
-	for _, c := range counters {
-		got = append(got, c.name)
+	for _, c := range contract.CounterClasses {
+		got = append(got, string(c))
 	}
 	want := []string{"ike-udp500", "ike-udp4500", "esp-udp4500", "esp", "other"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("classes %q, want %q", got, want)
+	}
+}
+
+func TestFaultRule(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+		err  string
+	}{
+		{[]string{"block", "esp-udp4500", "203.0.113.0/24"},
+			"-d 203.0.113.0/24 -p udp -m multiport --ports 4500 -m u32 --u32 0>>22&0x3C@8=1:0xFFFFFFFF -j DROP", ""},
+		{[]string{"block", "ike-udp4500", "198.51.100.0/24"},
+			"-d 198.51.100.0/24 -p udp -m multiport --ports 4500 -m u32 --u32 0>>22&0x3C@8=0 -j DROP", ""},
+		{[]string{"block", "ike-udp500", "203.0.113.0/24"}, "-d 203.0.113.0/24 -p udp -m multiport --ports 500 -j DROP", ""},
+		{[]string{"block", "esp", "203.0.113.0/24"}, "-d 203.0.113.0/24 -p esp -j DROP", ""},
+		{[]string{"limit", "1300", "silent"}, "-p udp -m length --length 1301:65535 -j DROP", ""},
+		{[]string{"limit", "1300", "icmp"}, "-p udp -m length --length 1301:65535 -j REJECT --reject-with icmp-host-unreachable", ""},
+		{[]string{"block", "other", "203.0.113.0/24"}, "", `block: unknown traffic class "other" (classes: ike-udp500, ike-udp4500, esp-udp4500, esp)`},
+		{[]string{"block", "gre", "203.0.113.0/24"}, "", `block: unknown traffic class "gre"`},
+		{[]string{"limit", "big", "icmp"}, "", `limit: want a packet size 68..65534, got "big"`},
+		{[]string{"limit", "1300", "loud"}, "", `limit: want icmp or silent, got "loud"`},
+		{[]string{"limit", "1300"}, "", "usage: vpnlab-node fault"},
+	}
+	for _, tt := range tests {
+		got, err := faultRule(tt.args)
+		if tt.err != "" {
+			if err == nil || !strings.HasPrefix(err.Error(), tt.err) {
+				t.Errorf("%v: error = %v, want it to start with %q", tt.args, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || strings.Join(got, " ") != tt.want {
+			t.Errorf("%v = %q, %v; want %q", tt.args, strings.Join(got, " "), err, tt.want)
+		}
+	}
+}
+
+func TestParseMSSClamp(t *testing.T) {
+	rules := "-P FORWARD ACCEPT\n-A FORWARD -o ipsec0 -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1350\n"
+	if got := parseMSSClamp(rules); got != 1350 {
+		t.Errorf("clamp %d, want 1350", got)
+	}
+	if got := parseMSSClamp("-P FORWARD ACCEPT\n"); got != 0 {
+		t.Errorf("clamp %d without a rule, want 0", got)
 	}
 }

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os/exec"
@@ -13,9 +14,6 @@ import (
 
 	"github.com/vpnlab/vpnlab/swan"
 )
-
-// EventsFile is where a node keeps its structured event log.
-const EventsFile = "/var/log/vpnlab/events.jsonl"
 
 // run runs a command and folds its output into the error.
 func run(ctx context.Context, name string, args ...string) error {
@@ -37,15 +35,27 @@ func isolate(ctx context.Context) error {
 	return ip(ctx, "route", "replace", "unreachable", "default")
 }
 
-// waitLink waits until the interface exists.
-func waitLink(ctx context.Context, name string, timeout time.Duration) error {
+// waitLinks waits until every named interface is up: the lab brings a link
+// up once its address is set.
+func waitLinks(ctx context.Context, names []string, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
-	for {
-		if _, err := net.InterfaceByName(name); err == nil {
-			return nil
+	for _, name := range names {
+		up := func() bool {
+			ifi, err := net.InterfaceByName(name)
+			return err == nil && ifi.Flags&net.FlagUp != 0
 		}
+		if err := waitUntil(ctx, deadline, up); err != nil {
+			return fmt.Errorf("link %s was not wired within %s: %w", name, timeout, err)
+		}
+	}
+	return nil
+}
+
+// waitUntil polls ok every 10 ms until it holds, the deadline passes or ctx ends.
+func waitUntil(ctx context.Context, deadline time.Time, ok func() bool) error {
+	for !ok() {
 		if time.Now().After(deadline) {
-			return fmt.Errorf("interface %s did not appear within %s", name, timeout)
+			return errors.New("timed out")
 		}
 		select {
 		case <-ctx.Done():
@@ -53,6 +63,33 @@ func waitLink(ctx context.Context, name string, timeout time.Duration) error {
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
+	return nil
+}
+
+// RunSwitch holds a lab's shared segments: the lab creates a bridge per
+// segment in this container's namespace and plugs the nodes into it, so
+// nothing of the lab lives on the host. It waits for ctx.
+func RunSwitch(ctx context.Context) error {
+	log, closer, err := newLogger("switch")
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+	if err := isolate(ctx); err != nil {
+		return err
+	}
+	log.Info("switch ready", "source", "node")
+	<-ctx.Done()
+	return nil
+}
+
+// waitLink waits until the interface exists.
+func waitLink(ctx context.Context, name string, timeout time.Duration) error {
+	exists := func() bool { _, err := net.InterfaceByName(name); return err == nil }
+	if err := waitUntil(ctx, time.Now().Add(timeout), exists); err != nil {
+		return fmt.Errorf("interface %s did not appear within %s: %w", name, timeout, err)
+	}
+	return nil
 }
 
 // localVici opens a vici session to this node's charon.

@@ -103,16 +103,27 @@ func jsonDoc(text string) (docs []any, lines bool) {
 			return []any{v}, false
 		}
 	}
-	// JSON lines: every non-blank line an object.
-	for _, line := range strings.Split(text, "\n") {
-		line = strings.TrimSpace(line)
+	// JSON lines: every non-blank line an object. A record a paste wrapped
+	// over a few lines (`..."time":"..."` then `}`) is joined back, with a
+	// blank where it was cut.
+	all := strings.Split(text, "\n")
+	for i := 0; i < len(all); i++ {
+		line := strings.TrimSpace(all[i])
 		if line == "" {
 			continue
 		}
-		d := json.NewDecoder(strings.NewReader(line))
-		d.UseNumber()
-		var x any
-		if err := d.Decode(&x); err != nil {
+		x, ok := jsonLine(line)
+		if !ok && strings.HasPrefix(line, "{") {
+			joined := line
+			for k := i + 1; k < len(all) && k <= i+jsonWrapLines; k++ {
+				joined += " " + strings.TrimSpace(all[k])
+				if y, ok2 := jsonLine(joined); ok2 {
+					x, ok, i = y, true, k
+					break
+				}
+			}
+		}
+		if !ok {
 			docs = append(docs, nil) // counted as an ignored line
 			continue
 		}
@@ -122,6 +133,23 @@ func jsonDoc(text string) (docs []any, lines bool) {
 		return nil, false
 	}
 	return docs, true
+}
+
+// jsonWrapLines is how many following lines a wrapped JSON record may take.
+const jsonWrapLines = 4
+
+// jsonLine decodes one line holding a single JSON value.
+func jsonLine(line string) (any, bool) {
+	d := json.NewDecoder(strings.NewReader(line))
+	d.UseNumber()
+	var x any
+	if err := d.Decode(&x); err != nil {
+		return nil, false
+	}
+	if _, err := d.Token(); err != io.EOF {
+		return nil, false
+	}
+	return x, true
 }
 
 // jsonReader reads JSON documents.
@@ -240,19 +268,9 @@ func (j *jsonReader) item(m map[string]any) string {
 // fields, sorted, as the lab's collector builds it. A record of a node or
 // source naming a point-to-site client goes to the client.
 func jsonLogLine(b *builder, m map[string]any) {
-	kv := map[string]string{}
-	for k, v := range m {
-		switch x := v.(type) {
-		case string:
-			kv[k] = x
-		case nil:
-			kv[k] = "<nil>"
-		default:
-			kv[k] = fmt.Sprint(x)
-		}
-	}
+	kv := jsonFields(m)
 	t, _ := anyTime(kv["time"])
-	msg := withFields(kv["msg"], kv, "time", "level", "msg", "source", "node", "group", "conn")
+	msg := nodeEventMessage(kv)
 	src := kv["source"]
 	_, topic := m["Topic"]
 	switch {

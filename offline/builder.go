@@ -32,6 +32,8 @@ type entry struct {
 // builder accumulates what the parsers find and turns it into Evidence.
 type builder struct {
 	mtime time.Time // newest input file's modification time: the year of last resort
+	ref   string    // the input line being read, "file:line": what a line added now cites
+	text  []diagnose.TextLine
 
 	dev     bool
 	devLog  []entry
@@ -89,13 +91,18 @@ func newBuilder() *builder {
 // deviceLog adds a device log line.
 func (b *builder) deviceLog(t time.Time, src, msg, sa string) {
 	b.dev = true
-	b.devLog = append(b.devLog, entry{diagnose.LogLine{Time: t, Source: src, Message: redact(msg)}, sa})
+	b.devLog = append(b.devLog, entry{diagnose.LogLine{Time: t, Source: src, Message: redact(msg), Ref: b.ref}, sa})
+}
+
+// textLine adds a line no structured reader took.
+func (b *builder) textLine(ref, line string) {
+	b.text = append(b.text, diagnose.TextLine{Ref: ref, Text: redact(line)})
 }
 
 // clientLog adds a point-to-site client's log line.
 func (b *builder) clientLog(t time.Time, src, msg, sa string) {
 	b.p2s = true
-	b.p2sLog = append(b.p2sLog, entry{diagnose.LogLine{Time: t, Source: src, Message: redact(msg)}, sa})
+	b.p2sLog = append(b.p2sLog, entry{diagnose.LogLine{Time: t, Source: src, Message: redact(msg), Ref: b.ref}, sa})
 }
 
 // azureLog adds an AzureDiagnostics row.
@@ -104,6 +111,9 @@ func (b *builder) azureLog(l diagnose.AzureLog) {
 	l.Message = redact(l.Message)
 	l.Reason = redact(l.Reason)
 	l.Operation = redact(l.Operation)
+	if l.Ref == "" {
+		l.Ref = b.ref
+	}
 	b.azLogs = append(b.azLogs, l)
 }
 
@@ -176,6 +186,7 @@ func (b *builder) evidence() diagnose.Evidence {
 		ev.P2S = []diagnose.P2SClient{c}
 	}
 	ev.Probes = b.probes()
+	ev.Text = b.text
 
 	// The window: from the earliest to the latest dated observation.
 	var first, last time.Time

@@ -6,11 +6,15 @@
 // never from a clock.
 //
 // Evidence reads files and directories (walked recursively; .zip and .gz
-// opened); Parse reads in-memory inputs. Each file's format is recognised
-// from its first lines (Network Watcher files by their name); a file that
-// is no format at all is an error naming it ([ErrNotLog]), while inside a
-// recognised file unrecognised lines are ignored and counted
-// ([FileReport]).
+// opened); Parse reads in-memory inputs (`diagnose --from -` passes
+// standard input as "stdin"). Each file's format is recognised from its
+// first lines (Network Watcher files by their name) by the registry of
+// formats ([Formats], sniff.go: one entry per format, which also feeds the
+// --from help, the error message and the README). Any text is read: the
+// lines no structured reader takes — all of a paste, a fragment, a console
+// session, another vendor's log — go to Evidence.Text with their
+// file:line, where the knowledge base's signatures read them. Only an empty
+// or binary input is an error naming it ([ErrNotLog]).
 //
 // Formats and what they give:
 //
@@ -22,8 +26,7 @@
 //	swanctl-list-sas          → Onprem.IKE with CHILD SA bytes and packets
 //	swanctl-list-conns        → Onprem.Config IKE version, DPD delay
 //	ipsec-config              swanctl.conf / ipsec.conf → Onprem.Config proposals, version, DPD
-//	libreswan-log             pluto lines → Onprem.Log (source "pluto"), SA state; see
-//	                          normalisePluto for the phrases appended for the engine
+//	libreswan-log             pluto lines → Onprem.Log (source "pluto", verbatim), SA state
 //	bgp-log                   FRR bgpd, gobgpd (logfmt or syslog) → Onprem.Log (source "bgp")
 //	gobgp-neighbor,           `gobgp neighbor [ip]`, `show bgp neighbor`, `show bgp summary`
 //	frr-bgp-neighbor          → Onprem.BGP, Config ASNs; a last reset's NOTIFICATION

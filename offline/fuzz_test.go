@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/vpnlab/vpnlab/diagnose"
@@ -46,5 +47,21 @@ func FuzzParse(f *testing.F) {
 			t.Fatal(err)
 		}
 		_ = diagnose.Diagnose(ev).String()
+
+		// Whatever comes before them, secrets in the input never reach
+		// the evidence or the verdict.
+		const secret = "FuzzSecret7f3a"
+		tail := "\npsk = \"" + secret + "\"\ncrypto isakmp key " + secret + " address 203.0.113.10\n" +
+			"    set psksecret ENC " + secret + "\n" + `{"sharedKey": "` + secret + `"}` + "\n"
+		withSecrets := append(append([]byte{}, data...), tail...)
+		ev, _, _ = Parse(map[string][]byte{name: withSecrets})
+		evj, _ := json.Marshal(ev)
+		v := diagnose.Diagnose(ev)
+		vj, _ := json.Marshal(v)
+		for _, out := range []string{string(evj), string(vj), v.String()} {
+			if strings.Contains(out, secret) {
+				t.Fatalf("a secret reached the output:\n%s", out)
+			}
+		}
 	})
 }

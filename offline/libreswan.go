@@ -2,46 +2,9 @@ package offline
 
 import "strings"
 
-// libreswan's pluto: its messages are kept as they are, with the
-// strongSwan-equivalent phrase the engine keys on appended in parentheses
-// where pluto words a fault differently:
-//
-//	pluto says                                         appended
-//	INVALID_HASH_INFORMATION, "does not match computed" (AUTHENTICATION_FAILED)
-//	NO_PROPOSAL_CHOSEN in Quick Mode / IKE_AUTH /      (no CHILD_SA built)
-//	  CREATE_CHILD_SA / for a Child SA / IKEv1 msgid≠0
-//	"no local proposal matches", "no acceptable",      (NO_PROPOSAL_CHOSEN), or
-//	  "likes no proposal"
-//	                                                   (no CHILD_SA built) in phase 2
-//	"retransmission; will wait"                        (sending retransmit)
-//	DPD "declaring peer dead", liveness "peer dead"    (peer not responding)
-//
-// AUTHENTICATION_FAILED, "authentication failed", TS_UNACCEPTABLE and "N
-// retransmits" need nothing: the engine already reads them.
-
-// normalisePluto appends the strongSwan-equivalent phrase to a pluto message.
-func normalisePluto(m string) string {
-	phase2 := containsAny(m, "Quick Mode", "STATE_QUICK", "QUICK_", "IKE_AUTH", "CREATE_CHILD_SA", "Child SA", "CHILD_SA", "IPsec SA") ||
-		strings.Contains(m, "msgid=") && !strings.Contains(m, "msgid=00000000") // IKEv1: a non-zero message ID is Quick Mode
-	switch {
-	case containsAny(m, "INVALID_HASH_INFORMATION", "does not match computed", "AUTH mismatch") && !containsFold(m, "authentication_failed"):
-		return m + " (AUTHENTICATION_FAILED)"
-	case strings.Contains(m, "NO_PROPOSAL_CHOSEN"):
-		if phase2 {
-			return m + " (no CHILD_SA built)"
-		}
-	case containsAny(m, "no local proposal matches", "no acceptable", "no proposal chosen", "likes no proposal"):
-		if phase2 {
-			return m + " (NO_PROPOSAL_CHOSEN, no CHILD_SA built)"
-		}
-		return m + " (NO_PROPOSAL_CHOSEN)"
-	case strings.Contains(m, "retransmission") && !strings.Contains(m, "retransmits"):
-		return m + " (sending retransmit)"
-	case strings.Contains(m, "peer dead"), strings.Contains(m, "declaring peer dead"):
-		return m + " (peer not responding)"
-	}
-	return m
-}
+// libreswan's pluto: its messages are kept verbatim; the knowledge base's
+// libreswan signatures (diagnose/kb/signatures/*libreswan*.yaml) read
+// pluto's own wording of each fault.
 
 func containsAny(s string, subs ...string) bool {
 	for _, x := range subs {

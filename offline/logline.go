@@ -52,7 +52,7 @@ func parseLogLine(line string) (logLine, bool) {
 		l.prog, l.msg, l.sa = progCharon, msg, sa
 		return l, true
 	}
-	if !dated {
+	if !dated && !undatedDaemon(s) {
 		return l, false
 	}
 	switch {
@@ -107,6 +107,37 @@ func parseLogLine(line string) (logLine, bool) {
 	}
 	l.msg = msg
 	return l, true
+}
+
+// undatedDaemon reports whether s, a line without a time, starts with
+// the syslog tag of an IKE daemon ("pluto[371]: ", "charon: "): what a
+// paste of journalctl -o cat or a trimmed syslog holds.
+func undatedDaemon(s string) bool {
+	tag := word(s)
+	if !strings.HasSuffix(tag, ":") {
+		return false
+	}
+	prog := tag[:len(tag)-1]
+	if i := strings.IndexByte(prog, '['); i > 0 {
+		if !strings.HasSuffix(prog, "]") || !allDigits(prog[i+1:len(prog)-1]) {
+			return false
+		}
+		prog = prog[:i]
+	}
+	switch prog {
+	case "pluto", "charon", "charon-systemd":
+		return len(s) > len(tag)
+	}
+	return false
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // charonThread parses charon's "09[IKE] " thread and group (with the
@@ -240,6 +271,13 @@ outer:
 func parseLog(b *builder, s *source) {
 	client := isClientLog(s.text)
 	var n [progOther + 1]int
+	// One entry a line at most: growing the slice once saves copying it
+	// log2(lines) times.
+	if nl := strings.Count(s.text, "\n") + 1; client {
+		b.p2sLog = slices.Grow(b.p2sLog, nl)
+	} else {
+		b.devLog = slices.Grow(b.devLog, nl)
+	}
 	s.lines(func(line string) bool {
 		l, ok := parseLogLine(line)
 		if !ok || l.prog == progOther || l.msg == "" {
@@ -254,7 +292,7 @@ func parseLog(b *builder, s *source) {
 				b.deviceLog(l.t, srcCharon, l.msg, l.sa)
 			}
 		case progPluto:
-			b.deviceLog(l.t, srcPluto, normalisePluto(l.msg), "")
+			b.deviceLog(l.t, srcPluto, l.msg, "")
 		case progBGP:
 			b.deviceLog(l.t, srcBGP, l.msg, "")
 		}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf16"
@@ -105,6 +106,7 @@ func Evidence(paths ...string) (diagnose.Evidence, Report, error) {
 			errs = append(errs, fmt.Errorf("walk %s: %w", root, err))
 		}
 	}
+	p.settleEmpty()
 	ev, rep := p.finish()
 	return ev, rep, errors.Join(append(errs, p.errs...)...)
 }
@@ -121,21 +123,35 @@ func Parse(inputs map[string][]byte) (diagnose.Evidence, Report, error) {
 	for _, n := range names {
 		p.file(n, inputs[n], 0)
 	}
+	p.settleEmpty()
 	ev, rep := p.finish()
 	return ev, rep, errors.Join(p.errs...)
 }
 
 // parser reads files into a builder.
 type parser struct {
-	b    *builder
-	rep  []FileReport
-	errs []error
+	b     *builder
+	rep   []FileReport
+	errs  []error
+	empty []string // empty files: refused only when nothing else was read
+}
+
+// settleEmpty refuses empty files when they are all the input holds; beside
+// other files (an export whose command printed nothing) they are reported.
+func (p *parser) settleEmpty() {
+	for _, name := range p.empty {
+		if len(p.rep) == 0 {
+			p.notLog(name, "empty input")
+		} else {
+			p.rep = append(p.rep, FileReport{Path: name, Format: "empty"})
+		}
+	}
 }
 
 func newParser() *parser { return &parser{b: newBuilder()} }
 
 func (p *parser) notLog(name, why string) {
-	p.errs = append(p.errs, fmt.Errorf("%w: %s: %s", ErrNotLog, name, why))
+	p.errs = append(p.errs, fmt.Errorf("%w: %s: %s (any text is read; `vpnlab diagnose -formats` lists the formats read structurally)", ErrNotLog, name, why))
 }
 
 // file reads one input: an archive, a compressed file or a log.
@@ -177,16 +193,18 @@ func (p *parser) file(name string, data []byte, depth int) {
 		p.notLog(name, why)
 		return
 	}
-	f, why := classify(name, text)
-	if f == nil {
-		p.notLog(name, why)
+	if strings.TrimSpace(text) == "" {
+		p.empty = append(p.empty, name)
 		return
 	}
-	src := &source{name: name, text: text, rep: FileReport{Path: name, Format: f.name}}
+	f := classify(name, text)
+	src := &source{name: name, text: text, b: p.b, rep: FileReport{Path: name, Format: f.name}}
+	p.b.ref = name
 	f.parse(p.b, src)
 	if src.fail != "" {
-		p.notLog(name, src.fail)
-		return
+		// Not the format it looked like after all: its lines are text.
+		src = &source{name: name, text: text, b: p.b, rep: FileReport{Path: name, Format: fmtText}}
+		parseText(p.b, src)
 	}
 	p.rep = append(p.rep, src.rep)
 }
@@ -272,14 +290,28 @@ func decodeText(data []byte) (string, string) {
 
 // source is one text input being parsed.
 type source struct {
-	name string
-	text string
-	rep  FileReport
-	fail string // set by a parser that finds nothing it reads after all: the file is no log
+	name   string
+	text   string
+	b      *builder
+	n      int  // the line being read, 1-based
+	secret bool // a secrets file: no line of it goes anywhere
+	rep    FileReport
+	fail   string // set by a parser that finds nothing it reads after all: its lines are read as text
 }
 
-// base is the file name without directories or archive path.
-func (s *source) base() string { return baseName(s.name) }
+// at records the line being read: the builder cites it.
+func (s *source) at(n int) {
+	s.n = n
+	s.b.ref = s.name + ":" + strconv.Itoa(n)
+}
+
+// unused passes a line no structured reader took to the evidence as text,
+// where the knowledge base's signatures read it.
+func (s *source) unused(line string) {
+	if !s.secret {
+		s.b.textLine(s.b.ref, line)
+	}
+}
 
 func baseName(name string) string {
 	i := strings.LastIndexAny(name, `/\!`)
@@ -293,7 +325,10 @@ func baseName(name string) string {
 func (s *source) allLines(fn func(line string)) {
 	t := s.text
 	inKey := false
+	n := 0
 	for len(t) > 0 {
+		n++
+		s.at(n)
 		var line string
 		if i := strings.IndexByte(t, '\n'); i >= 0 {
 			line, t = t[:i], t[i+1:]
@@ -321,7 +356,10 @@ func (s *source) allLines(fn func(line string)) {
 func (s *source) lines(fn func(line string) bool) {
 	t := s.text
 	inKey := false
+	n := 0
 	for len(t) > 0 {
+		n++
+		s.at(n)
 		var line string
 		if i := strings.IndexByte(t, '\n'); i >= 0 {
 			line, t = t[:i], t[i+1:]
@@ -342,6 +380,7 @@ func (s *source) lines(fn func(line string) bool) {
 			s.rep.Used++
 		} else {
 			s.rep.Ignored++
+			s.unused(line)
 		}
 	}
 }

@@ -12,10 +12,12 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"math/big"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -23,6 +25,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/vpnlab/vpnlab/diagnose"
+	"github.com/vpnlab/vpnlab/diagnose/kb"
 )
 
 // read returns testdata files as Parse inputs, keyed by their path.
@@ -144,7 +147,7 @@ func TestFormats(t *testing.T) {
 					t.Errorf("used %d ignored %d, want 6 and 3", fr.Used, fr.Ignored)
 				}
 				l, ok := hasLine(ev.Onprem.Log, "STATE_MAIN_I1: retransmission")
-				if !ok || l.Source != "pluto" || !strings.HasSuffix(l.Message, "(sending retransmit)") {
+				if !ok || l.Source != "pluto" || !strings.HasSuffix(l.Message, "will wait 0.5 seconds for response") {
 					t.Errorf("pluto line %+v", l)
 				}
 				if l, ok := hasLine(ev.Onprem.Log, "End-of-RIB"); !ok || l.Source != "bgp" {
@@ -230,8 +233,17 @@ func TestFormats(t *testing.T) {
 		{
 			name: "libreswan IKEv1 quick mode without proposal", in: read(t, "libreswan/pluto-ikev1-phase2.log"), format: fmtLibreswan,
 			check: func(t *testing.T, ev diagnose.Evidence, fr FileReport) {
-				if _, ok := hasLine(ev.Onprem.Log, "NO_PROPOSAL_CHOSEN in STATE_QUICK_I1 (no CHILD_SA built)"); !ok {
-					t.Error("quick mode NO_PROPOSAL_CHOSEN not read as phase 2")
+				l, ok := hasLine(ev.Onprem.Log, "NO_PROPOSAL_CHOSEN in STATE_QUICK_I1")
+				if !ok || !strings.HasSuffix(l.Message, "STATE_QUICK_I1") {
+					t.Errorf("quick mode NO_PROPOSAL_CHOSEN line not kept verbatim: %+v", l)
+				}
+				_, hits := kb.Default().NewScanner().Scan(l.Message)
+				var faults []string
+				for _, h := range hits {
+					faults = append(faults, h.ID+"→"+h.Fault)
+				}
+				if !slices.ContainsFunc(hits, func(s *kb.Signature) bool { return s.Fault == "ipsec-policy-mismatch" }) {
+					t.Errorf("quick mode NO_PROPOSAL_CHOSEN not read as phase 2 by the knowledge base: %v", faults)
 				}
 				ike := ev.Onprem.IKE
 				if len(ike) != 1 || ike[0].State != "ESTABLISHED" || len(ike[0].Children) != 0 {
@@ -325,7 +337,7 @@ func TestFormats(t *testing.T) {
 				}
 				want := diagnose.AzureLog{Time: date("2026-11-22T02:21:56.2278109Z"), Category: "TunnelDiagnosticLog", Operation: "TunnelDisconnected",
 					Level: "Warning", Message: "Tunnel to 198.51.100.10 disconnected: Peer deleted IKE SA", Instance: "GatewayTenantWorker_IN_0",
-					Status: "Disconnected", RemoteIP: "198.51.100.10", Reason: "Peer deleted IKE SA"}
+					Status: "Disconnected", RemoteIP: "198.51.100.10", Reason: "Peer deleted IKE SA", Ref: "psk-mismatch/AzureDiagnostics.json"}
 				if !reflect.DeepEqual(td, want) {
 					t.Errorf("row %+v\nwant %+v", td, want)
 				}
@@ -572,15 +584,27 @@ func listSAs(in, out int) []byte {
 `))
 }
 
-// A file that is not a log gets an error naming it; the others are read.
+// An empty file beside others (an export whose command printed nothing) is
+// reported, not refused; alone it is refused.
+func TestEmptyFile(t *testing.T) {
+	in := read(t, "psk-mismatch/charon.log")
+	in["swanctl-list-sas.txt"] = []byte(" \n\n\t\n")
+	if _, rep, err := Parse(in); err != nil || len(rep.Files) != 2 {
+		t.Fatalf("beside a log: err %v, %d files reported, want nil and 2", err, len(rep.Files))
+	}
+	if _, _, err := Parse(map[string][]byte{"empty.log": []byte("\n")}); !errors.Is(err, ErrNotLog) || !strings.Contains(err.Error(), "empty.log: empty input") {
+		t.Fatalf("alone: err %v, want ErrNotLog naming empty.log", err)
+	}
+}
+
+// Only binary or empty input is refused, with its name; any text is read
+// (its lines go to the evidence as text), and the other files are read too.
 func TestNotALog(t *testing.T) {
 	png := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), bytes.Repeat([]byte{0, 1, 2, 0xff}, 64)...)
-	tests := map[string][]byte{
-		"diagram.png":  png,
-		"notes.txt":    []byte("Call the ISP on Monday about the new router.\nThe firewall change is scheduled for Friday.\n"),
-		"package.json": []byte(`{"name": "web", "version": "1.0.0", "dependencies": {}}`),
+	refused := map[string][]byte{
+		"diagram.png": png,
 	}
-	for name, data := range tests {
+	for name, data := range refused {
 		t.Run(name, func(t *testing.T) {
 			in := read(t, "psk-mismatch/charon.log")
 			in[name] = data
@@ -592,6 +616,32 @@ func TestNotALog(t *testing.T) {
 				t.Errorf("the readable file must still be read: %d files", len(rep.Files))
 			}
 			t.Log(err)
+		})
+	}
+	text := map[string][]byte{
+		"notes.txt":    []byte("Call the ISP on Monday about the new router.\nThe firewall change is scheduled for Friday.\n"),
+		"package.json": []byte(`{"name": "web", "version": "1.0.0", "dependencies": {}}`),
+	}
+	for name, data := range text {
+		t.Run(name, func(t *testing.T) {
+			in := read(t, "psk-mismatch/charon.log")
+			in[name] = data
+			ev, rep, err := Parse(in)
+			if err != nil {
+				t.Fatalf("err %v: text must be read", err)
+			}
+			if len(rep.Files) != 2 || ev.Onprem == nil {
+				t.Fatalf("files %+v", rep.Files)
+			}
+			var got []string
+			for _, l := range ev.Text {
+				if strings.HasPrefix(l.Ref, name+":") {
+					got = append(got, l.Text)
+				}
+			}
+			if want := strings.Count(strings.TrimSpace(string(data)), "\n") + 1; len(got) != want {
+				t.Errorf("%d text lines of %s, want %d: %q", len(got), name, want, got)
+			}
 		})
 	}
 }
@@ -731,6 +781,21 @@ func TestRedact(t *testing.T) {
 		`loaded IKE shared key with id 'psk-1'`: `loaded IKE shared key with id 'psk-1'`,
 		`password: hunter2, user: bob`:          `password: <redacted>, user: bob`,
 		`secrets {`:                             `secrets {`,
+		// vendors' configuration syntaxes
+		`crypto isakmp key S3cr3tKey address 203.0.113.10`:                                                  `crypto isakmp key <redacted> address 203.0.113.10`,
+		` pre-shared-key address 203.0.113.10 key 0 S3cr3tKey`:                                              ` pre-shared-key address 203.0.113.10 key 0 <redacted>`,
+		` pre-shared-key local 0 S3cr3tKey`:                                                                 ` pre-shared-key local 0 <redacted>`,
+		` ikev2 remote-authentication pre-shared-key S3cr3tKey`:                                             ` ikev2 remote-authentication pre-shared-key <redacted>`,
+		` ikev1 pre-shared-key *****`:                                                                       ` ikev1 pre-shared-key *****`,
+		`    set psksecret ENC S3cr3tKeyBase64==`:                                                           `    set psksecret ENC <redacted>`,
+		`pre-shared-key ascii-text "$9$S3cr3tKey"; ## SECRET-DATA`:                                          `pre-shared-key ascii-text "<redacted>"; ## SECRET-DATA`,
+		`<pre-shared-key><key>-AQ==S3cr3tKey</key></pre-shared-key>`:                                        `<pre-shared-key><key><redacted></key></pre-shared-key>`,
+		`New-AzVirtualNetworkGatewayConnection -Name c -SharedKey 'S3cr3t'`:                                 `New-AzVirtualNetworkGatewayConnection -Name c -SharedKey '<redacted>'`,
+		`neighbor 169.254.21.1 password S3cr3tKey`:                                                          `neighbor 169.254.21.1 password <redacted>`,
+		`username admin password 7 0822455D0A16`:                                                            `username admin password 7 <redacted>`,
+		`/ip ipsec peer add address=203.0.113.10 secret=S3cr3tKey`:                                          `/ip ipsec peer add address=203.0.113.10 secret=<redacted>`,
+		`09[IKE] authentication of '198.51.100.10' (myself) with pre-shared key successful`:                 `09[IKE] authentication of '198.51.100.10' (myself) with pre-shared key successful`,
+		`%CRYPTO-4-IKMP_BAD_MESSAGE: IKE message from 203.0.113.10 failed its sanity check or is malformed`: `%CRYPTO-4-IKMP_BAD_MESSAGE: IKE message from 203.0.113.10 failed its sanity check or is malformed`,
 	}
 	for in, want := range tests {
 		if got := redact(in); got != want {
@@ -849,5 +914,140 @@ func TestEndToEnd(t *testing.T) {
 				t.Errorf("confidence %.2f, want >= %.2f\n%s", v.Confidence, tt.minConfidence, v)
 			}
 		})
+	}
+}
+
+// The README lists the registry's formats as `vpnlab diagnose -formats`
+// prints them: the docs come from the registry.
+func TestREADMEListsFormats(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), FormatHelp()) {
+		t.Errorf("README.md does not hold the formats as `vpnlab diagnose -formats` prints them; paste its output:\n%s", FormatHelp())
+	}
+	for _, f := range Formats() {
+		if f.Description == "" {
+			t.Errorf("format %s has no description", f.Name)
+		}
+	}
+}
+
+// TestUndatedPlutoLines: pluto lines pasted without their syslog time
+// ("journalctl -o cat", a trimmed forum paste) are read as libreswan log
+// lines, not as loose text. The lines are synthetic.
+func TestUndatedPlutoLines(t *testing.T) {
+	in := "pluto[371]: packet from 203.0.113.10:500: responding to IKE_SA_INIT (34) message (Message ID 0) with unencrypted notification NO_PROPOSAL_CHOSEN\n" +
+		"pluto[x]: not a pid\n"
+	ev, rep, err := Parse(map[string][]byte{"paste.txt": []byte(in)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Onprem == nil || len(ev.Onprem.Log) != 1 || ev.Onprem.Log[0].Source != srcPluto {
+		t.Fatalf("device log %+v, want the one pluto line (report %+v)", ev.Onprem, rep.Files)
+	}
+	if l, ok := parseLogLine("plutonium[3]: x"); ok && l.prog == progPluto {
+		t.Errorf("plutonium read as pluto")
+	}
+}
+
+// TestRedactConnectionNames: a connection named like a secret ("xauth-psk")
+// at the start of a pluto or `ipsec status` line is a name, not a key: the
+// line's words stay (they are what the signatures read); a real value after
+// such a name is still redacted.
+func TestRedactConnectionNames(t *testing.T) {
+	tests := map[string]string{
+		`000 "xauth-psk":   newest ISAKMP SA: #0; newest IPsec SA: #0;`: `000 "xauth-psk":   newest ISAKMP SA: #0; newest IPsec SA: #0;`,
+		`"xauth-psk":   newest ISAKMP SA: #0; newest IPsec SA: #0;`:     `"xauth-psk":   newest ISAKMP SA: #0; newest IPsec SA: #0;`,
+		`"pre-shared-key": "S3cr3t", "x": 1`:                            `"pre-shared-key": "<redacted>", "x": 1`,
+		`  "psk": "S3cr3t",`:                                            `  "psk": "<redacted>",`,
+		`"my-psk": S3cr3t`:                                              `"my-psk": <redacted>`,
+		`Oct  1 06:32:20 hq-vpn pluto[443976]: "l2tp-psk"[52] 203.0.113.5 #249: STATE_MAIN_R1: sent MR1, expecting MI2`: `Oct  1 06:32:20 hq-vpn pluto[443976]: "l2tp-psk"[52] 203.0.113.5 #249: STATE_MAIN_R1: sent MR1, expecting MI2`,
+	}
+	for in, want := range tests {
+		if got := redact(in); got != want {
+			t.Errorf("redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestPasteVerdicts: pastes of a few lines (synthetic, in the tools' own
+// output formats) that once ended unknown or healthy.
+func TestPasteVerdicts(t *testing.T) {
+	run := func(paste string) diagnose.Verdict {
+		ev, _, err := Parse(map[string][]byte{"paste.txt": []byte(paste)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return diagnose.Diagnose(ev)
+	}
+	// GoBGP alone, a neighbour stuck in Active: the BGP session, and BGP
+	// evidence to collect next (not an IKE log).
+	v := run("gobgp neighbor\nPeer               AS Up/Down State       |#Advertised Received Accepted\n198.51.100.1 65515   never Active      |          0        0        0\n")
+	if v.Category != diagnose.Routing || v.Fault != "bgp-session-down" {
+		t.Errorf("GoBGP neighbour in Active: %s/%s, want routing/bgp-session-down\n%s", v.Category, v.Fault, v)
+	}
+	if !strings.Contains(strings.Join(v.CollectNext, "\n"), "gobgp neighbor") {
+		t.Errorf("GoBGP neighbour in Active: collect next %q names no BGP evidence", v.CollectNext)
+	}
+	// pluto as IKEv1 responder: Main Mode 2 sent, and the peer starts over
+	// instead of answering: our replies do not reach it.
+	mr1 := `Feb 27 04:30:58 vpn pluto[3455]: "l2tp-psk"[2] 203.0.113.7 #21: responding to Main Mode from unknown peer 203.0.113.7 on port 500
+Feb 27 04:30:58 vpn pluto[3455]: "l2tp-psk"[2] 203.0.113.7 #21: STATE_MAIN_R1: sent MR1, expecting MI2
+Feb 27 04:31:01 vpn pluto[3455]: "l2tp-psk"[2] 203.0.113.7 #22: responding to Main Mode from unknown peer 203.0.113.7 on port 500
+Feb 27 04:31:01 vpn pluto[3455]: "l2tp-psk"[2] 203.0.113.7 #22: STATE_MAIN_R1: sent MR1, expecting MI2
+`
+	if v := run(mr1); v.Fault != "ike-ports-blocked" {
+		t.Errorf("Main Mode restarted after MR1: %s/%s, want ike-ports-blocked\n%s", v.Category, v.Fault, v)
+	}
+	// The same exchange going on to MR2: no such finding.
+	ok := `Feb 27 04:30:58 vpn pluto[3455]: "l2tp-psk"[2] 203.0.113.7 #21: responding to Main Mode from unknown peer 203.0.113.7 on port 500
+Feb 27 04:30:58 vpn pluto[3455]: "l2tp-psk"[2] 203.0.113.7 #21: STATE_MAIN_R1: sent MR1, expecting MI2
+Feb 27 04:30:58 vpn pluto[3455]: "l2tp-psk"[2] 203.0.113.7 #21: STATE_MAIN_R2: sent MR2, expecting MI3
+`
+	if v := run(ok); v.Fault == "ike-ports-blocked" {
+		t.Errorf("Main Mode progressing to MR2 judged %s/%s", v.Category, v.Fault)
+	}
+	// pluto as IKEv2 responder refusing IKE_AUTH: right after the peer's
+	// signature checked out it is the peer's ID; alone, the usual PSK.
+	refuse := `"west-east" #1: responding to IKE_AUTH message (ID 1) from 203.0.113.7:500 with encrypted notification AUTHENTICATION_FAILED`
+	if v := run(`"west-east" #1: authenticated using RSA with SHA2_512` + "\n" + refuse + "\n"); v.Fault != "ike-identity-mismatch" {
+		t.Errorf("refusal after a good signature: %s/%s, want ike-identity-mismatch\n%s", v.Category, v.Fault, v)
+	}
+	if v := run(refuse + "\n"); v.Fault != "shared-key-mismatch" {
+		t.Errorf("refusal alone: %s/%s, want shared-key-mismatch\n%s", v.Category, v.Fault, v)
+	}
+}
+
+// TestRedactLargeInput: no line of a large input escapes redaction, in the
+// evidence the engine's workers then read (synthetic lines, fake secrets
+// spread over the whole input).
+func TestRedactLargeInput(t *testing.T) {
+	var b strings.Builder
+	n := 20480
+	for i := range n {
+		switch {
+		case i%2048 == 7:
+			fmt.Fprintf(&b, "line %d secret=S3cr3tKey%d\n", i, i)
+		case i%3 == 0:
+			fmt.Fprintf(&b, "Nov 30 09:12:%02d vpn charon: 09[IKE] line %d psk: S3cr3tKey%d\n", i%60, i, i)
+		default:
+			fmt.Fprintf(&b, "line %d of nothing\n", i)
+		}
+	}
+	ev, _, err := Parse(map[string][]byte{"big.txt": []byte(b.String())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(out), "S3cr3tKey") {
+		t.Fatalf("a secret of the large input reached the evidence")
+	}
+	if !strings.Contains(string(out), "redacted") { // json escapes its < >
+		t.Fatalf("nothing redacted: the test's lines did not reach the evidence")
 	}
 }

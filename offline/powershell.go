@@ -115,10 +115,11 @@ func parsePowerShell(b *builder, s *source) {
 		k, v, ok := plKey(line)
 		if !ok {
 			if cur != nil && last != "" && (line[0] == ' ' || line[0] == '\t') {
-				cur.vals[last] += " " + strings.TrimSpace(line)
+				cur.vals[last] += " " + redact(strings.TrimSpace(line))
 				cur.n++
 			} else {
 				s.rep.Ignored++ // a prompt, a command, a stray line
+				s.unused(line)
 			}
 			return
 		}
@@ -132,7 +133,7 @@ func parsePowerShell(b *builder, s *source) {
 			cur = &plBlock{vals: map[string]string{}}
 		}
 		cur.n++
-		cur.vals[lk] = v
+		cur.vals[lk] = redact(v)
 		last = lk
 	})
 	flush()

@@ -2,6 +2,7 @@ package offline
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -30,7 +31,7 @@ const (
 	fmtCertificate      = "x509-certificate"
 	fmtPrivateKey       = "private-key (dropped)"
 	fmtPing             = "iputils-ping"
-	fmtEmpty            = "empty"
+	fmtText             = "text"
 )
 
 // format is a recognised kind of input and how to read it.
@@ -39,65 +40,139 @@ type format struct {
 	parse func(*builder, *source)
 }
 
+// Format is one kind of input the offline reader knows: the registry
+// (Formats) feeds detection, the --from help, the error message and the
+// README, so a new format is one entry.
+type Format struct {
+	Name        string
+	Description string
+	// sniff scores how much an input looks like this format (0: not at
+	// all; decisive checks score decisive); nil for a format another
+	// entry's reader reports (a sub-format).
+	sniff func(in *sniffed) int
+	parse func(*builder, *source)
+	// fallback formats are tried only when no other scores.
+	fallback bool
+}
+
+// decisive is the score of a check that settles the format.
+const decisive = 1 << 20
+
+// sniffed is an input as the sniffers see it.
+type sniffed struct {
+	name, text string
+	head       []string
+	jsonDocs   []any
+}
+
+// formats is the registry, in the order a tie is broken.
+var formats = []Format{
+	{Name: fmtNetworkWatcher, Description: "Network Watcher VPN troubleshoot archive: ConnectionStats.txt, IKEErrors.txt, IKElogs.txt, Scrubbed-wfpdiag.txt (by file name)",
+		sniff: func(in *sniffed) int { return decisiveIf(nwFile(baseName(in.name)) != nil) },
+		parse: func(b *builder, s *source) { nwFile(baseName(s.name))(b, s) }},
+	{Name: "json", Description: "any JSON document or JSON lines; its records decide: " + fmtAzureDiagJSON + ", " + fmtAzureConnection + ", " + fmtJSONLog,
+		sniff: func(in *sniffed) int { return decisiveIf(in.jsonDocs != nil) },
+		parse: func(b *builder, s *source) {
+			docs, _ := jsonDoc(s.text)
+			parseJSON(b, s, docs)
+		}},
+	{Name: fmtAzureDiagJSON, Description: "AzureDiagnostics rows (array, {\"value\"}, {\"records\"}, JSON lines, Log Analytics {\"tables\"}): IKE, Tunnel, Route, P2S and Gateway diagnostic logs"},
+	{Name: fmtAzureConnection, Description: "Azure connection / gateway / local network gateway objects and BGP peer status (JSON or Get-Az* | Format-List)"},
+	{Name: fmtJSONLog, Description: "JSON log records (the lab's node events, gobgpd)"},
+	{Name: fmtCertificate, Description: "PEM or DER X.509 certificates (a P2S client's and the uploaded roots)",
+		sniff: func(in *sniffed) int { return decisiveIf(hasPEMCert(in.head)) }, parse: parsePEM},
+	{Name: fmtPrivateKey, Description: "a private key file: recognised and dropped, never read",
+		sniff: func(in *sniffed) int { return decisiveIf(onlyKeys(in.head)) }, parse: parseSecrets},
+	{Name: fmtEventViewer, Description: "Windows Event Viewer export (tab-separated): RasClient, RemoteAccess events",
+		sniff: func(in *sniffed) int { return decisiveIf(isEventViewerHeader(in.head[0])) }, parse: parseEventViewer},
+	{Name: fmtAzureDiagCSV, Description: "AzureDiagnostics CSV export (Log Analytics)",
+		sniff: func(in *sniffed) int { return decisiveIf(isDiagCSVHeader(in.head[0])) }, parse: parseDiagCSV},
+	{Name: fmtListSAs, Description: "swanctl --list-sas (IKE and CHILD SAs with byte and packet counters)",
+		sniff: func(in *sniffed) int {
+			return 3 * count(in.head, func(l string) bool { return isListSAsIKE(l) || isListSAsChild(l) })
+		}, parse: parseListSAs},
+	{Name: fmtListConns, Description: "swanctl --list-conns",
+		sniff: func(in *sniffed) int { return 3 * count(in.head, isListConns) }, parse: parseListConns},
+	{Name: fmtStrongswan, Description: "strongSwan charon log: filelog, syslog, journalctl (also a P2S client's: " + fmtStrongswanClient + ")",
+		sniff: func(in *sniffed) int { return sniffLogText(in.head, in.text) }, parse: parseLog},
+	{Name: fmtLibreswan, Description: "libreswan / Openswan pluto log (read with the daemon logs)"},
+	{Name: fmtBGPLog, Description: "FRR bgpd, gobgpd log lines (read with the daemon logs)"},
+	{Name: fmtGoBGP, Description: "gobgp neighbor [ip] output (also FRR show bgp neighbor / summary: " + fmtFRR + ")",
+		sniff: func(in *sniffed) int { return sniffBGP(in.head) }, parse: parseBGP},
+	{Name: fmtWindows, Description: "Get-EventLog / Get-WinEvent | Format-List: RasClient and RemoteAccess events (also " + fmtWindowsCerts + ": Get-ChildItem Cert:\\... | Format-List)",
+		sniff: func(in *sniffed) int { return sniffPowerShell(in.head) }, parse: parsePowerShell},
+	{Name: fmtSecrets, Description: "ipsec.secrets / swanctl secrets: recognised and dropped, never read",
+		sniff: func(in *sniffed) int { return 3 * count(in.head, isSecretsLine) }, parse: parseSecrets},
+	{Name: fmtConf, Description: "swanctl.conf / ipsec.conf: proposals, IKE version, DPD",
+		sniff: func(in *sniffed) int { return sniffConf(in.head) }, parse: parseConf},
+	{Name: fmtWindowsErrors, Description: "Windows VPN client error messages (\"(Error 798)\", \"(エラー 809)\")",
+		sniff: func(in *sniffed) int { return sniffClientErrors(in.head) }, parse: parseClientErrors},
+	{Name: fmtPing, Description: "ping output (iputils, -D times, DF probes -M do -s N): probes and path MTU",
+		sniff: func(in *sniffed) int { return sniffPing(in.head) }, parse: parsePing},
+	{Name: fmtSyslog, Description: "a syslog of other programs: its lines are read as text",
+		sniff: func(in *sniffed) int { return boolScore(sniffSyslog(in.head)) }, parse: parseLog, fallback: true},
+	{Name: fmtText, Description: "any other text: a paste, a fragment, a console session, another vendor's log; every line goes to the knowledge base's signatures",
+		sniff: func(*sniffed) int { return 1 }, parse: parseText, fallback: true},
+}
+
+func decisiveIf(ok bool) int {
+	if ok {
+		return decisive
+	}
+	return 0
+}
+
+func boolScore(ok bool) int {
+	if ok {
+		return 1
+	}
+	return 0
+}
+
+// Formats lists the formats the offline reader knows, for help and docs.
+func Formats() []Format { return slices.Clone(formats) }
+
+// FormatHelp is the registry as text: one line per format.
+func FormatHelp() string {
+	var b strings.Builder
+	for _, f := range formats {
+		fmt.Fprintf(&b, "  %-26s %s\n", f.Name, f.Description)
+	}
+	return b.String()
+}
+
 // sniffLines is how many non-blank lines from the top decide a text
 // file's format.
 const sniffLines = 64
 
-// classify decides what a text input is, from its name where the name is
-// Azure's own (Network Watcher files) and from its first lines otherwise.
-// It returns nil and why when the input is nothing vpnlab reads.
-func classify(name, text string) (*format, string) {
-	if strings.TrimSpace(text) == "" {
-		return &format{fmtEmpty, func(*builder, *source) {}}, ""
-	}
-	if p := nwFile(baseName(name)); p != nil {
-		return &format{fmtNetworkWatcher, p}, ""
-	}
+// classify decides what a text input is: the registry entry that scores
+// highest (the first at a tie), a fallback when none scores.
+func classify(name, text string) *format {
+	in := &sniffed{name: name, text: text, head: headLines(text, sniffLines)}
 	if looksJSON(text) {
-		if docs, _ := jsonDoc(text); docs != nil {
-			return &format{"json", func(b *builder, s *source) { parseJSON(b, s, docs) }}, ""
+		in.jsonDocs, _ = jsonDoc(text)
+	}
+	best, score := -1, 0
+	for pass := 0; pass < 2 && best < 0; pass++ {
+		for i, f := range formats {
+			if f.sniff == nil || f.fallback != (pass == 1) {
+				continue
+			}
+			if sc := f.sniff(in); sc > score {
+				best, score = i, sc
+			}
 		}
 	}
-	head := headLines(text, sniffLines)
-	switch {
-	case hasPEMCert(head):
-		return &format{fmtCertificate, parsePEM}, ""
-	case onlyKeys(head):
-		return &format{fmtPrivateKey, parseSecrets}, ""
-	case isEventViewerHeader(head[0]):
-		return &format{fmtEventViewer, parseEventViewer}, ""
-	case isDiagCSVHeader(head[0]):
-		return &format{fmtAzureDiagCSV, parseDiagCSV}, ""
-	}
+	return &format{formats[best].name(), formats[best].parse}
+}
 
-	candidates := []struct {
-		f     format
-		score int
-	}{
-		{format{fmtListSAs, parseListSAs}, 3 * count(head, func(l string) bool { return isListSAsIKE(l) || isListSAsChild(l) })},
-		{format{fmtListConns, parseListConns}, 3 * count(head, isListConns)},
-		{format{fmtStrongswan, parseLog}, sniffLogText(head, text)},
-		{format{fmtGoBGP, parseBGP}, sniffBGP(head)},
-		{format{fmtWindows, parsePowerShell}, sniffPowerShell(head)},
-		{format{fmtSecrets, parseSecrets}, 3 * count(head, isSecretsLine)},
-		{format{fmtConf, parseConf}, sniffConf(head)},
-		{format{fmtWindowsErrors, parseClientErrors}, sniffClientErrors(head)},
-		{format{fmtPing, parsePing}, sniffPing(head)},
-	}
-	best := -1
-	for i, c := range candidates {
-		if c.score > 0 && (best < 0 || c.score > candidates[best].score) {
-			best = i
-		}
-	}
-	if best < 0 {
-		if sniffSyslog(head) {
-			return &format{fmtSyslog, parseLog}, ""
-		}
-		return nil, fmt.Sprintf("none of its first %d lines is a line of a log or listing vpnlab reads (strongSwan/libreswan logs, swanctl, Windows RasClient events, AzureDiagnostics JSON/CSV, Network Watcher files, GoBGP/FRR neighbor output, ping output)", len(head))
-	}
-	f := candidates[best].f
-	return &f, ""
+func (f Format) name() string { return f.Name }
+
+// parseText reads any text: every line goes to the evidence as it is,
+// for the knowledge base's signatures (a paste, a fragment, a console
+// session, another vendor's log).
+func parseText(_ *builder, s *source) {
+	s.lines(func(string) bool { return false })
 }
 
 // headLines returns up to n non-blank lines from the top of text.

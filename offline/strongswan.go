@@ -387,5 +387,6 @@ func isSecretsLine(line string) bool {
 
 // parseSecrets reads nothing of a secrets file: every line is dropped.
 func parseSecrets(_ *builder, s *source) {
+	s.secret = true
 	s.lines(func(string) bool { return false })
 }

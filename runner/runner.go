@@ -8,16 +8,19 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"time"
 
 	"github.com/vpnlab/vpnlab/collect"
 	"github.com/vpnlab/vpnlab/diagnose"
 	"github.com/vpnlab/vpnlab/lab"
+	"github.com/vpnlab/vpnlab/pause"
 	"github.com/vpnlab/vpnlab/scenarios"
 )
 
-var _ scenarios.Lab = (*lab.Lab)(nil)
+var (
+	_ scenarios.Lab     = (*lab.Lab)(nil)
+	_ scenarios.PathLab = (*lab.Lab)(nil)
+)
 
 // Options tune a run.
 type Options struct {
@@ -36,6 +39,10 @@ type Result struct {
 	// Failovers the lab went through (maintenance faults), with the
 	// measured outage.
 	Failovers []lab.FailoverReport
+	// A latent fault once the event that exposes it has happened
+	// (Scenario.Expose after the verdict).
+	ExposedEvidence *diagnose.Evidence
+	ExposedVerdict  *diagnose.Verdict
 	// After the fix (Options.Fix).
 	FixedEvidence *diagnose.Evidence
 	FixedVerdict  *diagnose.Verdict
@@ -59,25 +66,20 @@ func Start(ctx context.Context, sc scenarios.Scenario, o Options) (*lab.Lab, tim
 	if progress == nil {
 		progress = func(string, time.Duration) {}
 	}
-	start := time.Now()
-	l, err := lab.Start(ctx, append(slices.Clone(o.Lab), lab.WithScenario(sc.Name), lab.WithProgress(progress))...)
+	go diagnose.Prepare() // the knowledge base compiles while the lab comes up
+	l, wt, st, err := lab.StartHealthy(ctx, append(scenarioOptions(sc, o.Lab), lab.WithScenario(sc.Name), lab.WithProgress(progress))...)
+	t.LabUp, t.Baseline = wt.Up, wt.Healthy
 	if err != nil {
-		return l, time.Time{}, t, err
-	}
-	t.LabUp = time.Since(start)
-	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	step := time.Now()
-	wt, st, err := l.Wait(wctx)
-	if err != nil {
+		if wt.Up == 0 {
+			return l, time.Time{}, t, err // the lab did not start
+		}
 		return l, time.Time{}, t, fmt.Errorf("the healthy baseline did not come up, so no fault was injected: %w (%s)", err, brief(st))
 	}
-	t.Baseline = time.Since(step)
 	progress("tunnel up", wt.TunnelUp)
 	progress("bgp up", wt.BGPUp)
 	progress("healthy", wt.Healthy)
 	since := time.Now()
-	step = since
+	step := since
 	for _, f := range sc.Faults {
 		if err := f.Inject(ctx, l); err != nil {
 			return l, since, t, fmt.Errorf("inject %s: %w", f.Kind(), err)
@@ -104,8 +106,22 @@ func Run(ctx context.Context, sc scenarios.Scenario, o Options) (*lab.Lab, Resul
 	if err != nil {
 		return l, res, err
 	}
-	if err := sleep(ctx, sc.Settle); err != nil {
+	if err := pause.For(ctx, sc.Settle); err != nil {
 		return l, res, err
+	}
+	if sc.Expose > 0 {
+		// A latent fault leaves the tunnel up, and its first verdict says
+		// so: it is taken once the re-establishment that the injection
+		// caused has settled, not while the new SAs, BGP and routes are
+		// still coming up (with 4 labs side by side that took seconds, and
+		// the probes run in that gap lost traffic no fault explains).
+		wctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+		st, err := l.WaitSettled(wctx)
+		cancel()
+		if err != nil {
+			return l, res, fmt.Errorf("with the latent fault injected the lab did not settle: %w (%s)", err, brief(st))
+		}
+		progress("settled", time.Since(since))
 	}
 	res.Failovers = l.Failovers()
 	ev, v, err := Diagnose(ctx, l, since, &res.Timings)
@@ -115,6 +131,18 @@ func Run(ctx context.Context, sc scenarios.Scenario, o Options) (*lab.Lab, Resul
 	}
 	res.Timings.LabUpToVerdict = time.Since(since)
 	progress("verdict", res.Timings.Collect)
+	if sc.Expose > 0 {
+		if err := pause.For(ctx, sc.Expose); err != nil {
+			return l, res, err
+		}
+		var et Timings
+		eev, ev, err := Diagnose(ctx, l, since, &et)
+		res.ExposedEvidence, res.ExposedVerdict = &eev, &ev
+		if err != nil {
+			return l, res, err
+		}
+		progress("exposed", sc.Expose+et.Collect)
+	}
 	if !o.Fix {
 		return l, res, nil
 	}
@@ -124,15 +152,23 @@ func Run(ctx context.Context, sc scenarios.Scenario, o Options) (*lab.Lab, Resul
 			return l, res, fmt.Errorf("fix %s: %w", sc.Faults[i].Kind(), err)
 		}
 	}
-	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	// Healthy means settled: a restored connection is re-established by a
+	// new IKE SA while the old one is torn down, and BGP and the routes
+	// follow; the verdict after the fix must not catch that moment.
+	wctx, cancel := context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
-	if _, st, err := l.Wait(wctx); err != nil {
+	if st, err := l.WaitSettled(wctx); err != nil {
 		return l, res, fmt.Errorf("after the fix the lab did not become healthy: %w (%s)", err, brief(st))
 	}
-	res.Timings.FixToHealthy = time.Since(fixAt)
+	healthyAt := time.Now()
+	res.Timings.FixToHealthy = healthyAt.Sub(fixAt)
 	progress("fixed", res.Timings.FixToHealthy)
+	// The verdict after the fix judges the lab from when it was healthy
+	// again: a fix that interrupts the tunnel itself (a reverted Azure
+	// change is reapplied) or a reconnect the fix waited for is not taken
+	// for a fault.
 	var ft Timings
-	fev, fv, err := Diagnose(ctx, l, fixAt, &ft)
+	fev, fv, err := Diagnose(ctx, l, healthyAt, &ft)
 	res.FixedEvidence, res.FixedVerdict = &fev, &fv
 	return l, res, err
 }
@@ -149,15 +185,6 @@ func Diagnose(ctx context.Context, l *lab.Lab, since time.Time, t *Timings) (dia
 	v := diagnose.Diagnose(ev)
 	t.Diagnose = time.Since(step)
 	return ev, v, nil
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(d):
-		return nil
-	}
 }
 
 func brief(s lab.Status) string {

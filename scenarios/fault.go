@@ -4,20 +4,30 @@ import (
 	"context"
 	"time"
 
-	"github.com/vpnlab/vpnlab/swan"
+	"github.com/vpnlab/vpnlab/contract"
 )
 
-// Lab is what faults act on; *lab.Lab satisfies it. Sides are "onprem"
-// and "azure".
+// Lab is what faults act on, in the lab's own terms; *lab.Lab satisfies it.
+// A fault kind that reuses these actions touches this package only.
 type Lab interface {
-	SetSharedKey(ctx context.Context, side, key string) error
-	RestoreSharedKey(ctx context.Context, side string) error
-	SetConn(ctx context.Context, side string, edit func(*swan.Conn)) error
-	RestoreConn(ctx context.Context, side string) error
-	RouterRule(ctx context.Context, add bool, rule ...string) error
-	SetTunnelMTU(ctx context.Context, side string, mtu, mss int) error
-	SetBGPPeerASN(ctx context.Context, side string, peerASN, localASN uint32) error
-	RestoreBGPPeer(ctx context.Context, side string) error
+	// SetSharedKey loads another pre-shared key on one side and renegotiates.
+	SetSharedKey(ctx context.Context, side contract.Side, key string) error
+	RestoreSharedKey(ctx context.Context, side contract.Side) error
+	// ChangeConn changes one side's IKE/ESP algorithms (empty fields
+	// keep the configured ones) and renegotiates.
+	ChangeConn(ctx context.Context, side contract.Side, p contract.ConnChange) error
+	RestoreConn(ctx context.Context, side contract.Side) error
+	// Block makes the internet router drop a class of traffic going one way.
+	Block(ctx context.Context, class contract.Class, dir contract.Direction) error
+	Unblock(ctx context.Context, class contract.Class, dir contract.Direction) error
+	// LimitPath makes the internet router drop packets above max bytes,
+	// answering with ICMP "fragmentation needed" only when icmp is set.
+	LimitPath(ctx context.Context, max int, icmp bool) error
+	UnlimitPath(ctx context.Context, max int, icmp bool) error
+	// SetTunnelMTU sets a side's tunnel MTU and clamps TCP MSS (0 = MTU − 40).
+	SetTunnelMTU(ctx context.Context, side contract.Side, mtu, mss int) error
+	SetBGPPeerASN(ctx context.Context, side contract.Side, peerASN, localASN uint32) error
+	RestoreBGPPeer(ctx context.Context, side contract.Side) error
 	ReissueClientCert(ctx context.Context, notBefore, notAfter time.Time) error
 	RestoreClientCert(ctx context.Context) error
 	// Failover moves the gateway's public IP to the standby instance

@@ -5,12 +5,12 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/vpnlab/vpnlab/swan"
+	"github.com/vpnlab/vpnlab/contract"
 )
 
 // kind builds a fault from its parameters (already decoded and checked for
@@ -22,7 +22,7 @@ type kind struct {
 
 // kinds registers every fault kind, explicitly.
 func kinds() map[string]kind {
-	return map[string]kind{
+	ks := map[string]kind{
 		"shared-key": {
 			func() any { return &sharedKey{Side: "onprem", Value: "random"} },
 			func(p any) (Fault, error) { f := p.(*sharedKey); return f, f.check() }},
@@ -48,6 +48,10 @@ func kinds() map[string]kind {
 			func() any { return &bgpASN{Side: "onprem", Field: "peer_asn"} },
 			func(p any) (Fault, error) { f := p.(*bgpASN); return f, f.check() }},
 	}
+	maps.Copy(ks, catalogKinds())
+	maps.Copy(ks, pathKinds())
+	maps.Copy(ks, vnetKinds())
+	return ks
 }
 
 // KindNames lists the fault kinds.
@@ -65,8 +69,8 @@ type fieldError struct{ field, msg string }
 
 func (e fieldError) Error() string { return e.field + ": " + e.msg }
 
-func checkSide(s string) error {
-	if s != "onprem" && s != "azure" {
+func checkSide(s contract.Side) error {
+	if !slices.Contains(contract.Sides, s) {
 		return fieldError{"side", fmt.Sprintf("unknown side %q (sides: onprem, azure)", s)}
 	}
 	return nil
@@ -74,8 +78,8 @@ func checkSide(s string) error {
 
 // sharedKey makes one side's pre-shared key differ (seed 000 §5.3 cause 1).
 type sharedKey struct {
-	Side  string `yaml:"side"`
-	Value string `yaml:"value"` // "random" or a key
+	Side  contract.Side `yaml:"side"`
+	Value string        `yaml:"value"` // "random" or a key
 }
 
 func (f *sharedKey) Kind() string { return "shared-key" }
@@ -104,9 +108,9 @@ func (f *sharedKey) Fix(ctx context.Context, l Lab) error { return l.RestoreShar
 
 // ikeProposals changes one side's IKE (phase 1) proposals.
 type ikeProposals struct {
-	Side      string   `yaml:"side"`
-	Proposals []string `yaml:"proposals"`
-	Version   int      `yaml:"version"`
+	Side      contract.Side `yaml:"side"`
+	Proposals []string      `yaml:"proposals"`
+	Version   int           `yaml:"version"`
 }
 
 func (f *ikeProposals) Kind() string { return "ike-proposals" }
@@ -126,20 +130,15 @@ func (f *ikeProposals) check() error {
 	return nil
 }
 func (f *ikeProposals) Inject(ctx context.Context, l Lab) error {
-	return l.SetConn(ctx, f.Side, func(c *swan.Conn) {
-		c.Proposals = f.Proposals
-		if f.Version != 0 {
-			c.Version = f.Version
-		}
-	})
+	return l.ChangeConn(ctx, f.Side, contract.ConnChange{IKE: f.Proposals, IKEVersion: f.Version})
 }
 func (f *ikeProposals) Fix(ctx context.Context, l Lab) error { return l.RestoreConn(ctx, f.Side) }
 
 // ipsecProposals changes one side's ESP (phase 2) proposals and PFS group.
 type ipsecProposals struct {
-	Side      string   `yaml:"side"`
-	Proposals []string `yaml:"proposals"`
-	PFS       string   `yaml:"pfs"`
+	Side      contract.Side `yaml:"side"`
+	Proposals []string      `yaml:"proposals"`
+	PFS       string        `yaml:"pfs"`
 }
 
 func (f *ipsecProposals) Kind() string { return "ipsec-proposals" }
@@ -156,76 +155,78 @@ func (f *ipsecProposals) check() error {
 	return nil
 }
 func (f *ipsecProposals) Inject(ctx context.Context, l Lab) error {
-	return l.SetConn(ctx, f.Side, func(c *swan.Conn) {
-		c.ESPProposals = nil
-		for _, p := range f.Proposals {
-			if f.PFS != "" && f.PFS != "none" {
-				p += "-" + f.PFS
-			}
-			c.ESPProposals = append(c.ESPProposals, p)
+	var esp []string
+	for _, p := range f.Proposals {
+		if f.PFS != "" && f.PFS != "none" {
+			p += "-" + f.PFS
 		}
-	})
+		esp = append(esp, p)
+	}
+	return l.ChangeConn(ctx, f.Side, contract.ConnChange{ESP: esp})
 }
-func (f *ipsecProposals) Fix(ctx context.Context, l Lab) error { return l.RestoreConn(ctx, f.Side) }
+func (f *ipsecProposals) Fix(ctx context.Context, l Lab) error {
+	return l.RestoreConn(ctx, f.Side)
+}
 
 // firewallBlock drops a class of IPsec traffic on the internet router
 // (seed 000 §5.3 cause 2: UDP 500/4500 and ESP not allowed).
 type firewallBlock struct {
-	What      string `yaml:"what"`      // udp500, ike-udp4500, esp-udp4500, esp
-	Direction string `yaml:"direction"` // to-azure, to-onprem, both
+	What      contract.Class `yaml:"what"`      // ike-udp500 (or udp500), ike-udp4500, esp-udp4500, esp
+	Direction string         `yaml:"direction"` // to-azure, to-onprem, both
+	// Reestablish has the device re-establish its tunnel once the block
+	// is in place: a block of IKE alone shows only then.
+	Reestablish bool `yaml:"reestablish"`
 }
-
-// blockMatch is the iptables match of each class; u32 tells ESP-in-UDP
-// (non-zero SPI) from IKE on 4500 (the four-zero-byte non-ESP marker).
-var blockMatch = map[string][]string{
-	"udp500":      {"-p", "udp", "--dport", "500"},
-	"ike-udp4500": {"-p", "udp", "--dport", "4500", "-m", "u32", "--u32", "0>>22&0x3C@8=0"},
-	"esp-udp4500": {"-p", "udp", "--dport", "4500", "-m", "u32", "--u32", "0>>22&0x3C@8=1:0xFFFFFFFF"},
-	"esp":         {"-p", "esp"},
-}
-
-var directions = map[string]string{"to-azure": "203.0.113.0/24", "to-onprem": "198.51.100.0/24"}
 
 func (f *firewallBlock) Kind() string { return "firewall-block" }
 func (f *firewallBlock) Describe() string {
-	return fmt.Sprintf("the internet router drops %s (%s)", f.What, f.Direction)
+	s := fmt.Sprintf("the internet router drops %s (%s)", f.What, f.Direction)
+	if f.Reestablish {
+		s += "; then the device re-establishes its tunnel"
+	}
+	return s
 }
 func (f *firewallBlock) check() error {
-	if _, ok := blockMatch[f.What]; !ok {
-		return fieldError{"what", fmt.Sprintf("unknown class %q (classes: esp, esp-udp4500, ike-udp4500, udp500)", f.What)}
+	if f.What == "udp500" {
+		f.What = contract.IKE500 // the name scenario files have used
 	}
-	if _, ok := directions[f.Direction]; !ok && f.Direction != "both" {
+	if !slices.Contains(contract.Classes, f.What) {
+		var names []string
+		for _, c := range contract.Classes {
+			names = append(names, string(c))
+		}
+		return fieldError{"what", fmt.Sprintf("unknown class %q (classes: %s)", f.What, strings.Join(names, ", "))}
+	}
+	if len(f.directions()) == 0 {
 		return fieldError{"direction", fmt.Sprintf("unknown direction %q (to-azure, to-onprem, both)", f.Direction)}
 	}
 	return nil
 }
-func (f *firewallBlock) rules() [][]string {
-	var dirs []string
+func (f *firewallBlock) directions() []contract.Direction {
 	if f.Direction == "both" {
-		dirs = []string{"to-azure", "to-onprem"}
-	} else {
-		dirs = []string{f.Direction}
+		return contract.Directions
 	}
-	var out [][]string
-	for _, d := range dirs {
-		r := append([]string{"-d", directions[d]}, blockMatch[f.What]...)
-		out = append(out, append(r, "-j", "DROP"))
+	if d := contract.Direction(f.Direction); slices.Contains(contract.Directions, d) {
+		return []contract.Direction{d}
 	}
-	return out
+	return nil
 }
 func (f *firewallBlock) Inject(ctx context.Context, l Lab) error {
-	for _, r := range f.rules() {
-		if err := l.RouterRule(ctx, true, r...); err != nil {
+	for _, d := range f.directions() {
+		if err := l.Block(ctx, f.What, d); err != nil {
 			return err
 		}
+	}
+	if f.Reestablish {
+		return reestablish(ctx, l)
 	}
 	return nil
 }
 
 // Fix allows the ports again (seed 000 §5.3 対処法④).
 func (f *firewallBlock) Fix(ctx context.Context, l Lab) error {
-	for _, r := range f.rules() {
-		if err := l.RouterRule(ctx, false, r...); err != nil {
+	for _, d := range f.directions() {
+		if err := l.Unblock(ctx, f.What, d); err != nil {
 			return err
 		}
 	}
@@ -253,29 +254,22 @@ func (f *pathMTU) check() error {
 	}
 	return nil
 }
-func (f *pathMTU) rule() []string {
-	r := []string{"-p", "udp", "-m", "length", "--length", strconv.Itoa(f.MaxPacket+1) + ":65535"}
-	if f.ICMP {
-		return append(r, "-j", "REJECT", "--reject-with", "icmp-host-unreachable")
-	}
-	return append(r, "-j", "DROP")
-}
 func (f *pathMTU) Inject(ctx context.Context, l Lab) error {
-	return l.RouterRule(ctx, true, f.rule()...)
+	return l.LimitPath(ctx, f.MaxPacket, f.ICMP)
 }
 
 // Fix lowers the on-prem tunnel MTU to what the path carries and clamps
 // MSS to fit (seed 000 §5.6 「MTU 調整」: Azure's MTU is fixed, adjust on
 // premises). The path itself stays as it is.
 func (f *pathMTU) Fix(ctx context.Context, l Lab) error {
-	return l.SetTunnelMTU(ctx, "onprem", f.MaxPacket-espOverhead, 0)
+	return l.SetTunnelMTU(ctx, contract.Onprem, f.MaxPacket-espOverhead, 0)
 }
 
 // bgpASN misconfigures an ASN of one side's BGP session (seed 000 §5.5 cause 4).
 type bgpASN struct {
-	Side  string `yaml:"side"`
-	Field string `yaml:"field"` // peer_asn: the ASN configured for the other side; local_asn: this side's own
-	Value uint32 `yaml:"value"`
+	Side  contract.Side `yaml:"side"`
+	Field string        `yaml:"field"` // peer_asn: the ASN configured for the other side; local_asn: this side's own
+	Value uint32        `yaml:"value"`
 }
 
 func (f *bgpASN) Kind() string { return "bgp-asn" }

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/vpnlab/vpnlab/diagnose"
 )
 
 //go:embed *.yaml
@@ -27,6 +29,26 @@ type Scenario struct {
 	// Settle is how long the faults get to show before evidence is taken.
 	Settle time.Duration
 	File   string
+	// Routing is how the on-prem device routes into the tunnel: "bgp" (the
+	// default) or "static" (static routes, the local network gateway lists
+	// the on-prem prefixes).
+	Routing string
+	// P2SAuth is how the lab's point-to-site users authenticate:
+	// "certificate" (the default) or "radius" (a RADIUS server on the
+	// VNet, the client with EAP-MSCHAPv2).
+	P2SAuth string
+	// Expose, for a latent fault, is how long after the verdict the event
+	// that exposes the fault (a rekey, an expiry) has happened, with the
+	// scenario's shortened timers; 0 for other faults.
+	Expose time.Duration
+	// Offline says whether the fault shows in the files an engineer would
+	// export (logs, swanctl and gobgp output, AzureDiagnostics), so that
+	// `diagnose --from` must find it too; false for faults judged from
+	// configuration, the Azure model or the Activity Log.
+	Offline bool
+	// Walk is the trainee's real-way fix (data for people and the walk
+	// suite; the runner never reads it).
+	Walk Walk
 }
 
 // Expectation is what the diagnosis should conclude. Only tests read it:
@@ -45,9 +67,15 @@ type file struct {
 	Faults   []yaml.Node `yaml:"faults"`
 	Expect   Expectation `yaml:"expect"`
 	Settle   string      `yaml:"settle"`
+	Routing  string      `yaml:"routing"`
+	P2SAuth  string      `yaml:"p2s_auth"`
+	Expose   string      `yaml:"expose"`
+	Offline  *bool       `yaml:"offline"`
+	Walk     Walk        `yaml:"walk"`
 }
 
-var categories = []string{"tunnel-setup", "authentication", "routing", "operations", "healthy"}
+// categories are the engine's (seed 000 §5.1), and healthy.
+var categories = []string{diagnose.TunnelSetup, diagnose.Authentication, diagnose.Routing, diagnose.Operations, diagnose.Healthy}
 
 // Parse reads a scenario from data; name (a file name) prefixes errors,
 // which name the line and the field.
@@ -82,6 +110,27 @@ func Parse(name string, data []byte) (Scenario, error) {
 		}
 		bad(l, "expect.category", "%q is not one of %s", f.Expect.Category, strings.Join(categories, ", "))
 	}
+	s.Offline = f.Offline == nil || *f.Offline
+	switch f.Routing {
+	case "", "bgp", "static":
+		s.Routing = f.Routing
+	default:
+		bad(line("routing"), "routing", "%q is not one of bgp, static", f.Routing)
+	}
+	switch f.P2SAuth {
+	case "", "certificate", "radius", "radius-eap-tls":
+		s.P2SAuth = f.P2SAuth
+	default:
+		bad(line("p2s_auth"), "p2s_auth", "%q is not one of certificate, radius, radius-eap-tls", f.P2SAuth)
+	}
+	if f.Expose != "" {
+		d, err := time.ParseDuration(f.Expose)
+		if err != nil || d <= 0 || d > 5*time.Minute {
+			bad(line("expose"), "expose", "want a duration up to 5m, like 40s")
+		} else {
+			s.Expose = d
+		}
+	}
 	if f.Settle != "" {
 		d, err := time.ParseDuration(f.Settle)
 		if err != nil || d < 0 || d > 5*time.Minute {
@@ -89,6 +138,11 @@ func Parse(name string, data []byte) (Scenario, error) {
 		} else {
 			s.Settle = d
 		}
+	}
+	if err := f.Walk.check(); err != nil {
+		bad(line("walk"), "walk", "%v", err)
+	} else {
+		s.Walk = f.Walk
 	}
 	ks := kinds()
 	for i, n := range f.Faults {

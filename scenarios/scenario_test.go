@@ -206,6 +206,8 @@ func TestParseErrors(t *testing.T) {
 			[]string{"bad.yaml:4: settle: want a duration up to 5m, like 3s"}},
 		{"settle negative", doc("name: x", "summary: s", "expect: {category: healthy}", "settle: -1s"),
 			[]string{"bad.yaml:4: settle: want a duration up to 5m, like 3s"}},
+		{"unknown P2S authentication", doc("name: x", "summary: s", "expect: {category: healthy}", "p2s_auth: password"),
+			[]string{`bad.yaml:4: p2s_auth: "password" is not one of certificate, radius, radius-eap-tls`}},
 
 		// any kind
 		{"fault not a mapping", faultDoc("  - shared-key"),
@@ -254,9 +256,9 @@ func TestParseErrors(t *testing.T) {
 
 		// firewall-block
 		{"firewall-block bad what", faultDoc("  - kind: firewall-block", "    what: smtp"),
-			[]string{`bad.yaml:7: faults[0].what: unknown class "smtp" (classes: esp, esp-udp4500, ike-udp4500, udp500)`}},
+			[]string{`bad.yaml:7: faults[0].what: unknown class "smtp" (classes: ike-udp500, ike-udp4500, esp-udp4500, esp)`}},
 		{"firewall-block missing what", faultDoc("  - kind: firewall-block", "    direction: both"),
-			[]string{`bad.yaml:6: faults[0].what: unknown class "" (classes: esp, esp-udp4500, ike-udp4500, udp500)`}},
+			[]string{`bad.yaml:6: faults[0].what: unknown class "" (classes: ike-udp500, ike-udp4500, esp-udp4500, esp)`}},
 		{"firewall-block bad direction", faultDoc("  - kind: firewall-block", "    what: esp", "    direction: up"),
 			[]string{`bad.yaml:8: faults[0].direction: unknown direction "up" (to-azure, to-onprem, both)`}},
 
@@ -361,5 +363,22 @@ func TestLoad(t *testing.T) {
 	}
 	if s, err := Load(p); err != nil || s.Name != "mine" || s.File != p {
 		t.Errorf("Load: %+v, %v", s, err)
+	}
+}
+
+// The RADIUS scenarios ask for a lab whose P2S users authenticate with
+// RADIUS; the others keep certificates (and the lab's bring-up).
+func TestP2SAuth(t *testing.T) {
+	for _, sc := range All() {
+		want := ""
+		if sc.Faults != nil && sc.Faults[0].Kind() == "p2s-radius" {
+			want = "radius"
+		}
+		if sc.Faults != nil && sc.Faults[0].Kind() == "p2s-client-eku" {
+			want = "radius-eap-tls" // strongSwan's own pubkey auth does not check EKU
+		}
+		if sc.P2SAuth != want {
+			t.Errorf("%s: p2s_auth %q, want %q", sc.Name, sc.P2SAuth, want)
+		}
 	}
 }

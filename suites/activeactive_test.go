@@ -163,8 +163,12 @@ var _ = Describe("active-active gateway", Ordered, Label("lab", "active-active")
 		Expect(err).NotTo(HaveOccurred())
 		Eventually(tunnels).WithContext(ctx).WithTimeout(30*time.Second).WithPolling(500*time.Millisecond).
 			Should(Equal(bothConnected()), "both tunnels back")
-		Eventually(func() bool { return l.Status(ctx).Healthy() }).WithContext(ctx).WithTimeout(30 * time.Second).
-			WithPolling(500 * time.Millisecond).Should(BeTrue())
+		// Settled, not only healthy: the next reset moves traffic onto the
+		// tunnel this one re-established, whose BGP routes must be in place.
+		sctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+		_, err = l.WaitSettled(sctx)
+		cancel()
+		Expect(err).NotTo(HaveOccurred(), "the lab settles after the reset")
 		close(stop)
 		sw.Wait()
 		_, _ = l.Exec(context.WithoutCancel(ctx), lab.OnpremHost, "pkill", "-INT", "ping")

@@ -2,7 +2,6 @@ package suites_test
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,8 +9,6 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v6"
@@ -21,35 +18,17 @@ import (
 	"github.com/vpnlab/vpnlab/lab"
 )
 
-// testCredential hands out a fixed token: the fake accepts any bearer token.
-type testCredential struct{}
-
-func (testCredential) GetToken(context.Context, policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	return azcore.AccessToken{Token: "vpnlab-test-token", ExpiresOn: time.Now().Add(time.Hour)}, nil
-}
-
-// armClients returns the official SDK's clients, pointed at the lab's fake
-// endpoint with a test credential and the lab's CA.
+// armClients returns the official SDK's clients, pointed at the lab as a
+// custom cloud and signed in with azidentity (see labCloud).
 func armClients(l *lab.Lab) (*armnetwork.VirtualNetworkGatewayConnectionsClient, *armnetwork.VirtualNetworkGatewaysClient, *armnetwork.LocalNetworkGatewaysClient) {
-	endpoint, err := l.AzureEndpoint()
-	Expect(err).NotTo(HaveOccurred())
-	opts := &arm.ClientOptions{ClientOptions: policy.ClientOptions{
-		Cloud: cloud.Configuration{
-			ActiveDirectoryAuthorityHost: "https://login.invalid/",
-			Services: map[cloud.ServiceName]cloud.ServiceConfiguration{
-				cloud.ResourceManager: {Endpoint: endpoint, Audience: "https://management.core.windows.net/"},
-			},
-		},
-		Transport: &http.Client{Transport: &http.Transport{
-			TLSClientConfig: &tls.Config{RootCAs: l.APICertPool(), MinVersion: tls.VersionTLS12}}},
-		Retry: policy.RetryOptions{MaxRetries: -1},
-	}, DisableRPRegistration: true}
+	c := labCloud(l)
+	opts := &arm.ClientOptions{ClientOptions: c.options(), DisableRPRegistration: true}
 	sub := l.Model.SubscriptionID
-	conns, err := armnetwork.NewVirtualNetworkGatewayConnectionsClient(sub, testCredential{}, opts)
+	conns, err := armnetwork.NewVirtualNetworkGatewayConnectionsClient(sub, c.cred, opts)
 	Expect(err).NotTo(HaveOccurred())
-	gws, err := armnetwork.NewVirtualNetworkGatewaysClient(sub, testCredential{}, opts)
+	gws, err := armnetwork.NewVirtualNetworkGatewaysClient(sub, c.cred, opts)
 	Expect(err).NotTo(HaveOccurred())
-	lngs, err := armnetwork.NewLocalNetworkGatewaysClient(sub, testCredential{}, opts)
+	lngs, err := armnetwork.NewLocalNetworkGatewaysClient(sub, c.cred, opts)
 	Expect(err).NotTo(HaveOccurred())
 	return conns, gws, lngs
 }
@@ -106,7 +85,8 @@ var _ = Describe("Azure SDK for Go (armnetwork) against the fake gateway", Order
 		Expect(err).NotTo(HaveOccurred())
 		r, err := poller.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: 200 * time.Millisecond})
 		Expect(err).NotTo(HaveOccurred())
-		Expect(r.Value).NotTo(Equal(to.Ptr("ChangedBySdk0123456789")), "the key is never echoed")
+		// The operation's final GET reads the key back, as from Azure.
+		Expect(r.Value).To(HaveValue(Equal("ChangedBySdk0123456789")))
 		Eventually(func() armnetwork.VirtualNetworkGatewayConnectionStatus { return connectionStatus(ctx) }).
 			WithContext(ctx).WithTimeout(30 * time.Second).WithPolling(500 * time.Millisecond).
 			ShouldNot(Equal(armnetwork.VirtualNetworkGatewayConnectionStatusConnected))

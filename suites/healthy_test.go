@@ -9,9 +9,9 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/vpnlab/vpnlab/contract"
 	"github.com/vpnlab/vpnlab/diagnose"
 	"github.com/vpnlab/vpnlab/lab"
-	"github.com/vpnlab/vpnlab/node"
 	"github.com/vpnlab/vpnlab/runner"
 	"github.com/vpnlab/vpnlab/swan"
 )
@@ -23,8 +23,12 @@ var _ = Describe("healthy baseline", Ordered, Label("lab", "healthy"), func() {
 	)
 
 	BeforeAll(func(ctx SpecContext) {
-		var err error
-		l, err = lab.Start(ctx, lab.WithScenario("healthy"))
+		var (
+			t   lab.Timings
+			st  lab.Status
+			err error
+		)
+		l, t, st, err = lab.StartHealthy(ctx, lab.WithScenario("healthy"))
 		DeferCleanup(func(ctx SpecContext) {
 			id := ""
 			if l != nil {
@@ -33,10 +37,6 @@ var _ = Describe("healthy baseline", Ordered, Label("lab", "healthy"), func() {
 			Expect(l.Close(ctx)).To(Succeed())
 			Expect(leftovers(ctx)).NotTo(ContainElement(id), "lab %s left objects behind", id)
 		}, NodeTimeout(time.Minute))
-		Expect(err).NotTo(HaveOccurred())
-		wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-		defer cancel()
-		t, st, err := l.Wait(wctx)
 		Expect(err).NotTo(HaveOccurred(), "lab status when giving up: %+v", st)
 		GinkgoWriter.Printf("tunnel up %s, bgp up %s, healthy %s\n", t.TunnelUp, t.BGPUp, t.Healthy)
 		status = st
@@ -96,7 +96,7 @@ var _ = Describe("healthy baseline", Ordered, Label("lab", "healthy"), func() {
 
 		r, err = l.Exec(ctx, lab.OnpremHost, "vpnlab-node", "probe", "tcp", lab.AzureVMIP.String()+":80")
 		Expect(err).NotTo(HaveOccurred())
-		var probe node.ProbeResult
+		var probe contract.ProbeResult
 		Expect(json.Unmarshal([]byte(r.Stdout), &probe)).To(Succeed(), r.Stdout)
 		Expect(probe.OK).To(BeTrue(), probe.Error)
 		Expect(probe.Banner).To(ContainSubstring("azure-vm"))
@@ -187,10 +187,23 @@ var _ = Describe("healthy baseline", Ordered, Label("lab", "healthy"), func() {
 			Expect(err).NotTo(HaveOccurred(), path.url)
 			seen = append(seen, body)
 		}
+		// Log Analytics answers and what `lab env` prints carry neither.
+		env, err := l.Env()
+		Expect(err).NotTo(HaveOccurred())
+		b, err = json.Marshal(env)
+		Expect(err).NotTo(HaveOccurred())
+		seen = append(seen, string(b))
+		la, err := logAnalytics(ctx, l, `AzureDiagnostics | project TimeGenerated, Category, OperationName, Message, status_s, remoteIP_s`)
+		Expect(err).NotTo(HaveOccurred())
+		seen = append(seen, la)
 		for i, s := range seen {
 			Expect(strings.Contains(s, key)).To(BeFalse(), "source %d discloses the shared key", i)
 			Expect(s).NotTo(ContainSubstring("PRIVATE KEY"), "source %d discloses a private key", i)
 		}
+		// Azure returns the key to an authorised caller only.
+		body, err := a.Raw(ctx, "GET", a.Model.ID("connections", a.Model.Connection.Name)+"/sharedkey?api-version="+lab.APIVersion)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(body).To(ContainSubstring(key))
 		_ = status
 	})
 })
@@ -198,9 +211,9 @@ var _ = Describe("healthy baseline", Ordered, Label("lab", "healthy"), func() {
 // sharedKey reads the lab's key from where only the lab puts it: the
 // gateway's spec file (mode 0600).
 func sharedKey(ctx context.Context, l *lab.Lab) string {
-	r, err := l.Exec(ctx, lab.OnpremGW, "cat", node.SpecFile)
+	r, err := l.Exec(ctx, lab.OnpremGW, "cat", contract.SpecFile)
 	Expect(err).NotTo(HaveOccurred())
-	var spec node.GatewaySpec
+	var spec contract.GatewaySpec
 	Expect(json.Unmarshal([]byte(r.Stdout), &spec)).To(Succeed())
 	Expect(len(spec.SharedKey)).To(BeNumerically(">=", 16))
 	return spec.SharedKey
@@ -213,7 +226,9 @@ func apiPaths(a *lab.AzureAPI) []apiPath {
 	v := "?api-version=" + lab.APIVersion
 	return []apiPath{
 		{"GET", m.ID("connections", m.Connection.Name) + v},
-		{"GET", m.ID("connections", m.Connection.Name) + "/sharedkey" + v},
+		{"GET", "/subscriptions/" + m.SubscriptionID + "/resources" + v},
+		{"GET", "/subscriptions/" + m.SubscriptionID + "/resourceGroups/" + m.ResourceGroup + "/providers/Microsoft.Network/connections" + v},
+		{"GET", m.ID("virtualNetworkGateways", m.Gateway.Name) + "/connections" + v},
 		{"GET", m.ID("virtualNetworkGateways", m.Gateway.Name) + v},
 		{"GET", m.ID("localNetworkGateways", m.LocalGateway.Name) + v},
 		{"POST", m.ID("virtualNetworkGateways", m.Gateway.Name) + "/getBgpPeerStatus" + v},

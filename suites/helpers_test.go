@@ -19,14 +19,10 @@ func pemCert(der []byte) string {
 }
 
 // startHealthyLab starts a lab for an Ordered container's BeforeAll,
-// registers its removal, and waits up to a minute for it to be healthy.
+// registers its removal, and waits (lab.StartHealthy) for it to be healthy.
 func startHealthyLab(ctx context.Context, opts ...lab.Option) *lab.Lab {
-	l, err := lab.Start(ctx, opts...)
+	l, _, st, err := lab.StartHealthy(ctx, opts...)
 	DeferCleanup(func(ctx SpecContext) { Expect(l.Close(ctx)).To(Succeed()) }, NodeTimeout(time.Minute))
-	Expect(err).NotTo(HaveOccurred())
-	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	_, st, err := l.Wait(wctx)
 	Expect(err).NotTo(HaveOccurred(), "lab status when giving up: %+v", st)
 	return l
 }

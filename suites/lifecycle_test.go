@@ -6,11 +6,11 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
-	"github.com/moby/moby/api/types/network"
-	"github.com/moby/moby/client"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
@@ -24,9 +24,10 @@ var _ = Describe("lab lifecycle", Label("lab", "lifecycle"), func() {
 			cmd := exec.Command(*vpnlabBin, "lab", "up", "--scenario", "healthy")
 			cmd.Stdout, cmd.Stderr = &out, &out
 			Expect(cmd.Start()).To(Succeed())
+			DeferCleanup(func() { _ = cmd.Process.Kill() }) // should this spec fail before it interrupts
 			// Interrupt once the lab has created something, plus delay.
 			Eventually(func() []string { return leftovers(ctx) }).WithContext(ctx).
-				WithTimeout(20 * time.Second).WithPolling(20 * time.Millisecond).ShouldNot(BeEmpty())
+				WithTimeout(60 * time.Second).WithPolling(20 * time.Millisecond).ShouldNot(BeEmpty())
 			time.Sleep(delay)
 			Expect(cmd.Process.Signal(syscall.SIGINT)).To(Succeed())
 			err := cmd.Wait()
@@ -52,23 +53,62 @@ var _ = Describe("lab lifecycle", Label("lab", "lifecycle"), func() {
 		Expect(leftovers(ctx)).To(BeEmpty())
 	})
 
-	It("refuses a subnet that overlaps a host route and starts nothing", func(ctx SpecContext) {
-		cli, err := client.New(client.FromEnv)
-		Expect(err).NotTo(HaveOccurred())
-		defer cli.Close()
-		// A foreign bridge on one of the lab's subnets puts a route on the host.
-		res, err := cli.NetworkCreate(ctx, "vpnlab-overlap-test", client.NetworkCreateOptions{Driver: "bridge",
-			IPAM: &network.IPAM{Config: []network.IPAMConfig{{Subnet: netip.MustParsePrefix("198.51.100.0/25")}}}})
-		Expect(err).NotTo(HaveOccurred())
-		DeferCleanup(func(ctx SpecContext) {
-			_, err := cli.NetworkRemove(ctx, res.ID, client.NetworkRemoveOptions{})
-			Expect(err).NotTo(HaveOccurred())
-		})
-		l, err := lab.Start(ctx)
-		Expect(l.Close(ctx)).To(Succeed())
-		Expect(err).To(MatchError(ContainSubstring("overlaps host route 198.51.100.0/25")))
-		Expect(leftovers(ctx)).To(BeEmpty())
-	})
+	It("leaves nothing behind after kill -9 once 'lab down --all' ran (in this scope only)", func(ctx SpecContext) {
+		var out bytes.Buffer
+		cmd := exec.Command(*vpnlabBin, "lab", "up", "--scenario", "healthy")
+		cmd.Stdout, cmd.Stderr = &out, &out
+		Expect(cmd.Start()).To(Succeed())
+		DeferCleanup(func() { _ = cmd.Process.Kill() })
+		// Kill it once its containers are being wired.
+		Eventually(func() int { return len(leftovers(ctx)) }).WithContext(ctx).
+			WithTimeout(20 * time.Second).WithPolling(20 * time.Millisecond).Should(Equal(1))
+		time.Sleep(2 * time.Second)
+		Expect(cmd.Process.Kill()).To(Succeed())
+		_ = cmd.Wait()
+		GinkgoWriter.Printf("vpnlab lab up killed:\n%s\n", out.String())
+		Expect(leftovers(ctx)).To(HaveLen(1), "a killed bring-up cannot clean up")
+		down, err := exec.CommandContext(ctx, *vpnlabBin, "lab", "down", "--all").CombinedOutput()
+		Expect(err).NotTo(HaveOccurred(), string(down))
+		Expect(leftovers(ctx)).To(BeEmpty(), "no labelled container or network remains")
+	}, NodeTimeout(2*time.Minute))
+
+	It("takes nothing from the host: no lab subnet in its routes, its own addresses in the lab's ranges still answer", func(ctx SpecContext) {
+		// A listener of our own in a namespace of its own, at addresses in
+		// the lab's public ranges that no lab uses.
+		addrs := []netip.Addr{netip.MustParseAddr("203.0.113.241"), netip.MustParseAddr("198.51.100.241")}
+		ln := startHostListener(addrs)
+		DeferCleanup(ln.Close)
+		without := ln.dialAll()
+		Expect(without).To(HaveEach("ok"), "with no lab, the host reaches its own listener")
+
+		l := startHealthyLab(ctx, lab.WithScenario("isolation"))
+		out, err := exec.CommandContext(ctx, "ip", "-4", "route").CombinedOutput()
+		Expect(err).NotTo(HaveOccurred(), string(out))
+		GinkgoWriter.Printf("host routes with lab %s running:\n%s", l.ID(), out)
+		others := otherLabBridges(ctx)
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			f := strings.Fields(line)
+			dst, err := netip.ParsePrefix(f[0])
+			if err != nil {
+				if a, err2 := netip.ParseAddr(f[0]); err2 == nil {
+					dst = netip.PrefixFrom(a, 32)
+				} else {
+					continue // default and the like
+				}
+			}
+			dev := ""
+			if i := slices.Index(f, "dev"); i >= 0 && i+1 < len(f) {
+				dev = f[i+1]
+			}
+			if others[dev] || slices.Contains(addrs, dst.Addr()) {
+				continue // an old-style lab of someone else's, or our own listener's route
+			}
+			for _, seg := range lab.Segments {
+				Expect(dst.Overlaps(seg.Subnet)).To(BeFalse(), "host route %q overlaps lab segment %s (%s)", line, seg.Name, seg.Subnet)
+			}
+		}
+		Expect(ln.dialAll()).To(Equal(without), "the host's own addresses behave as with no lab")
+	}, NodeTimeout(3*time.Minute))
 
 	It("says clearly when there is no Docker daemon", func(ctx SpecContext) {
 		cmd := exec.CommandContext(ctx, *vpnlabBin, "lab", "up")

@@ -26,6 +26,9 @@ var _ = Describe("offline diagnosis round trip", Label("lab", "offline"), func()
 			continue
 		}
 		It(sc.Name, Label(sc.Expect.Fault), func(ctx SpecContext) {
+			if !sc.Offline {
+				Skip(sc.Name + ": judged from configuration, the Azure model or the Activity Log, which the exported files do not carry")
+			}
 			res, l := run(ctx, sc, false)
 			dir := GinkgoT().TempDir()
 			export(ctx, l, dir)

@@ -2,10 +2,14 @@ package suites_test
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,28 +26,40 @@ func TestSuites(t *testing.T) {
 	RunSpecs(t, "vpnlab end-to-end suites")
 }
 
-var _ = BeforeSuite(func(ctx SpecContext) {
-	// One lab at a time: a leftover would make every spec fail on overlap.
-	Expect(lab.Down(ctx, "")).To(Succeed())
-	if *vpnlabBin == "" {
-		dir := GinkgoT().TempDir()
-		*vpnlabBin = filepath.Join(dir, "vpnlab")
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", *vpnlabBin, "../cmd/vpnlab")
+// Each spec process (Ginkgo's parallel mode: `ginkgo -p`) runs its own labs
+// side by side with the others' and only ever lists or removes labs of its
+// own scope (label vpnlab.scope): never another process's, another run's or
+// another user's.
+var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
+	run := make([]byte, 3)
+	_, _ = rand.Read(run)
+	bin := *vpnlabBin
+	if bin == "" {
+		bin = filepath.Join(os.TempDir(), "vpnlab-suite-"+hex.EncodeToString(run))
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "../cmd/vpnlab")
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		out, err := cmd.CombinedOutput()
 		Expect(err).NotTo(HaveOccurred(), string(out))
 	}
+	return []byte(hex.EncodeToString(run) + " " + bin)
+}, func(data []byte) {
+	var run string
+	run, *vpnlabBin, _ = strings.Cut(string(data), " ")
+	// The scope reaches the vpnlab binaries the specs run, too.
+	Expect(os.Setenv(lab.ScopeEnv, "suite-"+run+"-p"+strconv.Itoa(GinkgoParallelProcess()))).To(Succeed())
 }, NodeTimeout(3*time.Minute))
 
 var _ = AfterSuite(func(ctx SpecContext) {
 	left := leftovers(ctx)
-	Expect(lab.Down(ctx, "")).To(Succeed()) // never leave a lab behind, even on failure
+	Expect(lab.Down(ctx, "")).To(Succeed()) // never leave a lab of this process behind, even on failure
 	Expect(left).To(BeEmpty(), "labelled lab objects remain after the suite")
 })
 
-// leftovers lists the labs that still have containers or networks.
+// leftovers lists this process's labs that still have containers or networks.
 func leftovers(ctx context.Context) []string {
 	ids, err := lab.List(ctx)
 	Expect(err).NotTo(HaveOccurred())
 	return ids
 }
+
+func scopeOfProcess() string { return os.Getenv(lab.ScopeEnv) }

@@ -30,7 +30,8 @@ func StartCharon(ctx context.Context, confPath, conf string, logw io.Writer) (*C
 	if err := os.MkdirAll(filepath.Dir(confPath), 0o755); err != nil {
 		return nil, fmt.Errorf("charon config: %w", err)
 	}
-	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
+	// 0600: it may hold a RADIUS shared secret.
+	if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil {
 		return nil, fmt.Errorf("charon config: %w", err)
 	}
 	// A stale pid file from an earlier run stops charon from starting.

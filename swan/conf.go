@@ -2,6 +2,7 @@ package swan
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -26,6 +27,27 @@ type ConfOptions struct {
 	// dead peer (strongSwan defaults: 5 tries, 4 s, ~165 s in all).
 	RetransmitTries   int
 	RetransmitTimeout float64
+	// Radius, when set, loads eap-radius with this server: the gateway
+	// relays its point-to-site clients' EAP to it.
+	Radius *RadiusServer
+	// EAPClient loads the EAP-MSCHAPv2 method (a point-to-site client
+	// that authenticates with a user name and password).
+	EAPClient bool
+	// OCSP loads the curl fetcher: the revocation plugin asks an OCSP
+	// responder about peer certificates (the fake Azure gateway's
+	// revoked client certificates).
+	OCSP bool
+}
+
+// RadiusServer is the RADIUS server eap-radius sends Access-Requests to.
+// Its shared secret is written to strongswan.conf only (mode 0600).
+type RadiusServer struct {
+	Address string
+	Secret  string
+	// Tries and Timeout bound how long eap-radius waits for an answer
+	// (retransmit_tries, retransmit_timeout in seconds, base 1.4).
+	Tries   int
+	Timeout float64
 }
 
 // Conf renders strongswan.conf for a lab node. One setting a line: a one-line
@@ -35,7 +57,17 @@ func Conf(o ConfOptions) string {
 	w := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
 	w("charon {")
 	w("  load_modular = no")
-	w("  load = %s", strings.Join(plugins, " "))
+	load := slices.Clone(plugins)
+	if o.Radius != nil {
+		load = append(load, "eap-radius")
+	}
+	if o.EAPClient {
+		load = append(load, "eap-mschapv2")
+	}
+	if o.OCSP {
+		load = append(load, "curl")
+	}
+	w("  load = %s", strings.Join(load, " "))
 	w("  install_routes = no")
 	w("  install_virtual_ip = yes")
 	// Validate every peer certificate afresh, as Azure does: a cache would
@@ -57,9 +89,32 @@ func Conf(o ConfOptions) string {
 	w("    vici {")
 	w("      socket = tcp://0.0.0.0:%d", ViciPort)
 	w("    }")
+	if o.OCSP {
+		w("    revocation {")
+		w("      timeout = 3s")
+		w("    }")
+	}
 	w("    kernel-libipsec {")
 	w("      allow_peer_ts = yes")
 	w("    }")
+	if r := o.Radius; r != nil {
+		w("    eap-radius {")
+		if r.Tries > 0 {
+			w("      retransmit_tries = %d", r.Tries)
+		}
+		if r.Timeout > 0 {
+			w("      retransmit_timeout = %g", r.Timeout)
+			w("      retransmit_base = 1.4")
+		}
+		w("      servers {")
+		w("        azure-p2s {")
+		w("          address = %s", r.Address)
+		w("          secret = %s", r.Secret)
+		w("          auth_port = 1812")
+		w("        }")
+		w("      }")
+		w("    }")
+	}
 	w("  }")
 	w("  syslog {")
 	w("    identifier = charon")

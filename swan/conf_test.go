@@ -20,7 +20,15 @@ func TestConf(t *testing.T) {
 				"charon {", "load_modular = no", "install_routes = no", "routing_table = 220",
 				"routing_table_prio = 40000", "socket = tcp://0.0.0.0:4502", "allow_peer_ts = yes",
 			},
-			notWant: []string{"filelog", "retransmit_tries", "retransmit_timeout", "retransmit_base"},
+			notWant: []string{"filelog", "retransmit_tries", "retransmit_timeout", "retransmit_base", "eap-radius", "eap-mschapv2"},
+		},
+		{
+			name: "eap-radius server and EAP client",
+			o:    ConfOptions{Radius: &RadiusServer{Address: "198.19.2.10", Secret: "s3cret", Tries: 2, Timeout: 1}, EAPClient: true},
+			want: []string{
+				"eap-radius {", "retransmit_tries = 2", "retransmit_timeout = 1", "address = 198.19.2.10",
+				"secret = s3cret", "auth_port = 1812",
+			},
 		},
 		{
 			name: "log file and retransmits",

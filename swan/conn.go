@@ -26,15 +26,30 @@ type Conn struct {
 	ESPProposals  []string
 	ChildLifetime time.Duration
 	ChildLifeKB   int64
-	LocalTS       []string
-	RemoteTS      []string
-	Initiator     bool // start the CHILD_SA at load time and restart it when it closes
+	// ChildHardLifetime sets the CHILD_SA's hard expiry (default: 10% after
+	// the rekey); ChildNoRekey disables the device's own rekeying, so the
+	// SA expires at ChildHardLifetime unless the peer rekeys first.
+	ChildHardLifetime time.Duration
+	ChildNoRekey      bool
+	LocalTS           []string
+	RemoteTS          []string
+	Initiator         bool // start the CHILD_SA at load time and restart it when it closes
 
 	// Certificate authentication (point-to-site); empty means PSK.
 	LocalCert     string   // PEM: authenticate with this certificate ("pubkey")
 	RemoteCACerts []string // PEM: the peer authenticates with a certificate chained to one of these
 	Pools         []string // address pools for peers' virtual IPs (a P2S gateway)
 	VIPs          []string // request a virtual IP ("0.0.0.0") (a P2S client)
+
+	// EAP (point-to-site with RADIUS): LocalEAP is the method a client
+	// authenticates with ("eap-mschapv2") as EAPID; RemoteEAPRadius has a
+	// gateway relay its clients' EAP to a RADIUS server (auth = eap-radius).
+	LocalEAP        string
+	EAPID           string
+	RemoteEAPRadius bool
+	// AAAID is the identity the EAP server (the RADIUS server behind the
+	// gateway) must prove in EAP-TLS, when it is not the gateway's.
+	AAAID string
 }
 
 // Child is the name of the CHILD_SA Conn loads: the connection's name.
@@ -57,6 +72,12 @@ func (c Conn) message() (*vici.Message, error) {
 		// charon rekeys at rekey_time and hard-expires 10% later.
 		set(child, "rekey_time", secs(c.ChildLifetime))
 	}
+	if c.ChildNoRekey {
+		set(child, "rekey_time", "0")
+	}
+	if c.ChildHardLifetime > 0 {
+		set(child, "life_time", secs(c.ChildHardLifetime))
+	}
 	if c.ChildLifeKB > 0 {
 		set(child, "rekey_bytes", strconv.FormatInt(c.ChildLifeKB*1024, 10))
 	}
@@ -71,7 +92,18 @@ func (c Conn) message() (*vici.Message, error) {
 	set(children, c.Child(), child)
 
 	local, remote := vici.NewMessage(), vici.NewMessage()
-	if c.LocalCert != "" {
+	if c.LocalEAP != "" {
+		set(local, "auth", c.LocalEAP)
+		if c.EAPID != "" {
+			set(local, "eap_id", c.EAPID)
+		}
+		if c.LocalCert != "" { // EAP-TLS: the method's own certificate
+			set(local, "certs", []string{c.LocalCert})
+		}
+		if c.AAAID != "" {
+			set(local, "aaa_id", c.AAAID)
+		}
+	} else if c.LocalCert != "" {
 		set(local, "auth", "pubkey")
 		set(local, "certs", []string{c.LocalCert})
 	} else {
@@ -80,7 +112,10 @@ func (c Conn) message() (*vici.Message, error) {
 	if c.LocalID != "" {
 		set(local, "id", c.LocalID)
 	}
-	if len(c.RemoteCACerts) > 0 {
+	if c.RemoteEAPRadius {
+		set(remote, "auth", "eap-radius")
+		set(remote, "eap_id", "%any")
+	} else if len(c.RemoteCACerts) > 0 {
 		set(remote, "auth", "pubkey")
 		set(remote, "cacerts", c.RemoteCACerts)
 	} else {
@@ -136,16 +171,6 @@ func LoadConn(ctx context.Context, s *vici.Session, c Conn) error {
 	return nil
 }
 
-// UnloadConn removes a connection; its SAs stay until closed.
-func UnloadConn(ctx context.Context, s *vici.Session, name string) error {
-	m := vici.NewMessage()
-	_ = m.Set("name", name)
-	if err := call(ctx, s, "unload-conn", m); err != nil {
-		return fmt.Errorf("unload-conn %s: %w", name, err)
-	}
-	return nil
-}
-
 // LoadSharedKey loads an IKE pre-shared key for the given identities under
 // the id name. The key never appears in the returned error.
 func LoadSharedKey(ctx context.Context, s *vici.Session, name, key string, owners ...string) error {
@@ -172,6 +197,29 @@ func Initiate(ctx context.Context, s *vici.Session, child string, timeout time.D
 	_ = m.Set("timeout", ms)
 	if err := call(ctx, s, "initiate", m); err != nil {
 		return fmt.Errorf("initiate %s: %w", child, err)
+	}
+	return nil
+}
+
+// LoadEAPSecret loads an EAP secret (a user's password) for identity id
+// under the name name. The secret never appears in the returned error.
+func LoadEAPSecret(ctx context.Context, s *vici.Session, name, id, secret string) error {
+	m := vici.NewMessage()
+	_ = m.Set("id", name)
+	_ = m.Set("type", "EAP")
+	_ = m.Set("data", secret)
+	_ = m.Set("owners", []string{id})
+	if err := call(ctx, s, "load-shared", m); err != nil {
+		return fmt.Errorf("load-shared %s: %w", name, err)
+	}
+	return nil
+}
+
+// ReloadSettings has charon re-read strongswan.conf (and its plugins,
+// eap-radius's servers among them, their configuration).
+func ReloadSettings(ctx context.Context, s *vici.Session) error {
+	if err := call(ctx, s, "reload-settings", vici.NewMessage()); err != nil {
+		return fmt.Errorf("reload-settings: %w", err)
 	}
 	return nil
 }
@@ -207,22 +255,6 @@ func LoadKey(ctx context.Context, s *vici.Session, pemKey string) error {
 	_ = m.Set("data", pemKey)
 	if err := call(ctx, s, "load-key", m); err != nil {
 		return fmt.Errorf("load-key: %w", err)
-	}
-	return nil
-}
-
-// LoadCert loads a certificate (PEM); ca marks a trust anchor.
-func LoadCert(ctx context.Context, s *vici.Session, pemCert string, ca bool) error {
-	m := vici.NewMessage()
-	_ = m.Set("type", "X509")
-	flag := "NONE"
-	if ca {
-		flag = "CA"
-	}
-	_ = m.Set("flag", flag)
-	_ = m.Set("data", pemCert)
-	if err := call(ctx, s, "load-cert", m); err != nil {
-		return fmt.Errorf("load-cert: %w", err)
 	}
 	return nil
 }
@@ -264,4 +296,41 @@ func call(ctx context.Context, s *vici.Session, cmd string, m *vici.Message) err
 		return err
 	}
 	return resp.Err()
+}
+
+// LoadOCSPSigner loads a certificate charon trusts to sign OCSP responses
+// (a locally installed OCSP signer: vici load-cert, flag ocsp).
+func LoadOCSPSigner(ctx context.Context, s *vici.Session, certPEM string) error {
+	m := vici.NewMessage()
+	_ = m.Set("type", "X509")
+	_ = m.Set("flag", "ocsp")
+	_ = m.Set("data", certPEM)
+	if err := call(ctx, s, "load-cert", m); err != nil {
+		return fmt.Errorf("load-cert (ocsp signer): %w", err)
+	}
+	return nil
+}
+
+// LoadAuthority loads (or replaces) a certification authority section:
+// charon asks ocspURIs about the certificates cacert issued.
+func LoadAuthority(ctx context.Context, s *vici.Session, name, cacertPEM string, ocspURIs []string) error {
+	a := vici.NewMessage()
+	_ = a.Set("cacert", cacertPEM)
+	_ = a.Set("ocsp_uris", ocspURIs)
+	m := vici.NewMessage()
+	_ = m.Set(name, a)
+	if err := call(ctx, s, "load-authority", m); err != nil {
+		return fmt.Errorf("load-authority %s: %w", name, err)
+	}
+	return nil
+}
+
+// UnloadAuthority unloads an authority section.
+func UnloadAuthority(ctx context.Context, s *vici.Session, name string) error {
+	m := vici.NewMessage()
+	_ = m.Set("name", name)
+	if err := call(ctx, s, "unload-authority", m); err != nil {
+		return fmt.Errorf("unload-authority %s: %w", name, err)
+	}
+	return nil
 }

@@ -79,6 +79,25 @@ func TestConnMessage(t *testing.T) {
 			local: map[string]any{"auth": "psk", "id": "198.51.100.10"},
 			remot: map[string]any{"auth": "psk", "id": nil},
 		},
+		{
+			name: "EAP-TLS client: the method's certificate and the AAA server's identity",
+			c: func() Conn {
+				c := testConn(true)
+				c.LocalEAP, c.EAPID, c.LocalCert, c.AAAID = "eap-tls", "p2s-client.vpnlab.example", "client.pem", "azure-radius.vpnlab.example"
+				return c
+			}(),
+			local: map[string]any{"auth": "eap-tls", "eap_id": "p2s-client.vpnlab.example",
+				"certs": []string{"client.pem"}, "aaa_id": "azure-radius.vpnlab.example"},
+		},
+		{
+			name: "EAP-MSCHAPv2 client: no certificate",
+			c: func() Conn {
+				c := testConn(true)
+				c.LocalEAP, c.EAPID = "eap-mschapv2", "p2s-user"
+				return c
+			}(),
+			local: map[string]any{"auth": "eap-mschapv2", "eap_id": "p2s-user", "certs": nil, "aaa_id": nil},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

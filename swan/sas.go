@@ -11,25 +11,28 @@ import (
 
 // IKESA is charon's view of one IKE SA (vici list-sas).
 type IKESA struct {
-	Conn        string    `json:"conn"`
-	UniqueID    string    `json:"uniqueid" vici:"uniqueid"`
-	Version     string    `json:"version" vici:"version"`
-	State       string    `json:"state" vici:"state"` // CREATED, CONNECTING, ESTABLISHED, ...
-	LocalHost   string    `json:"local_host" vici:"local-host"`
-	RemoteHost  string    `json:"remote_host" vici:"remote-host"`
-	LocalID     string    `json:"local_id" vici:"local-id"`
-	RemoteID    string    `json:"remote_id" vici:"remote-id"`
-	Initiator   string    `json:"initiator,omitempty" vici:"initiator"`
-	EncrAlg     string    `json:"encr_alg,omitempty" vici:"encr-alg"`
-	EncrKeysize string    `json:"encr_keysize,omitempty" vici:"encr-keysize"`
-	IntegAlg    string    `json:"integ_alg,omitempty" vici:"integ-alg"`
-	PRFAlg      string    `json:"prf_alg,omitempty" vici:"prf-alg"`
-	DHGroup     string    `json:"dh_group,omitempty" vici:"dh-group"`
-	Age         string    `json:"established_seconds,omitempty" vici:"established"`
-	RekeyTime   string    `json:"rekey_time,omitempty" vici:"rekey-time"`
-	LocalVIPs   []string  `json:"local_vips,omitempty" vici:"local-vips"`
-	RemoteVIPs  []string  `json:"remote_vips,omitempty" vici:"remote-vips"`
-	Children    []ChildSA `json:"children"`
+	Conn       string `json:"conn"`
+	UniqueID   string `json:"uniqueid" vici:"uniqueid"`
+	Version    string `json:"version" vici:"version"`
+	State      string `json:"state" vici:"state"` // CREATED, CONNECTING, ESTABLISHED, ...
+	LocalHost  string `json:"local_host" vici:"local-host"`
+	RemoteHost string `json:"remote_host" vici:"remote-host"`
+	LocalID    string `json:"local_id" vici:"local-id"`
+	RemoteID   string `json:"remote_id" vici:"remote-id"`
+	Initiator  string `json:"initiator,omitempty" vici:"initiator"`
+	// InitiatorSPI names the SA: a rekey makes a new one.
+	InitiatorSPI string    `json:"initiator_spi,omitempty" vici:"initiator-spi"`
+	EncrAlg      string    `json:"encr_alg,omitempty" vici:"encr-alg"`
+	EncrKeysize  string    `json:"encr_keysize,omitempty" vici:"encr-keysize"`
+	IntegAlg     string    `json:"integ_alg,omitempty" vici:"integ-alg"`
+	PRFAlg       string    `json:"prf_alg,omitempty" vici:"prf-alg"`
+	DHGroup      string    `json:"dh_group,omitempty" vici:"dh-group"`
+	Age          string    `json:"established_seconds,omitempty" vici:"established"`
+	RekeyTime    string    `json:"rekey_time,omitempty" vici:"rekey-time"`
+	NATLocal     string    `json:"nat_local,omitempty" vici:"nat-local"` // "yes": a NAT in front of this side
+	LocalVIPs    []string  `json:"local_vips,omitempty" vici:"local-vips"`
+	RemoteVIPs   []string  `json:"remote_vips,omitempty" vici:"remote-vips"`
+	Children     []ChildSA `json:"children"`
 }
 
 // ikeSAWire adds the child map as vici sends it.
@@ -42,7 +45,8 @@ type ikeSAWire struct {
 type ChildSA struct {
 	Name        string   `json:"name" vici:"name"`
 	UniqueID    string   `json:"uniqueid" vici:"uniqueid"`
-	State       string   `json:"state" vici:"state"` // INSTALLED, REKEYING, ...
+	State       string   `json:"state" vici:"state"`             // INSTALLED, REKEYING, ...
+	SPIIn       string   `json:"spi_in,omitempty" vici:"spi-in"` // a rekey makes a new one
 	Mode        string   `json:"mode" vici:"mode"`
 	Protocol    string   `json:"protocol" vici:"protocol"`
 	Encap       string   `json:"encap,omitempty" vici:"encap"`
@@ -55,6 +59,8 @@ type ChildSA struct {
 	BytesOut    uint64   `json:"bytes_out" vici:"bytes-out"`
 	PacketsOut  uint64   `json:"packets_out" vici:"packets-out"`
 	InstallTime string   `json:"install_time,omitempty" vici:"install-time"`
+	RekeyTime   string   `json:"rekey_time,omitempty" vici:"rekey-time"` // seconds until the rekey
+	LifeTime    string   `json:"life_time,omitempty" vici:"life-time"`   // seconds until the hard expiry
 	LocalTS     []string `json:"local_ts" vici:"local-ts"`
 	RemoteTS    []string `json:"remote_ts" vici:"remote-ts"`
 }

@@ -18,32 +18,48 @@ import (
 // Azure Resource Manager, under
 // /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network/:
 //
+//	GET  {kind}                                   list (virtualNetworkGateways, localNetworkGateways, connections)
 //	GET  virtualNetworkGateways/{name}
-//	PUT  virtualNetworkGateways/{name}
+//	PUT  virtualNetworkGateways/{name}                           async apply (Updating)
+//	PATCH virtualNetworkGateways/{name}                          tags, LRO
+//	DELETE virtualNetworkGateways/{name}                         400 in use, as Azure
+//	GET  virtualNetworkGateways/{name}/connections
 //	POST virtualNetworkGateways/{name}/getBgpPeerStatus[?peer=IP]        LRO
 //	POST virtualNetworkGateways/{name}/getLearnedRoutes                  LRO
 //	POST virtualNetworkGateways/{name}/getAdvertisedRoutes[?peer=IP]     LRO
 //	POST virtualNetworkGateways/{name}/reset[?gatewayVip=IP]             LRO
 //	GET  virtualNetworkGateways/{name}/providers/Microsoft.Insights/metrics
 //	GET  localNetworkGateways/{name}
-//	PUT  localNetworkGateways/{name}
+//	PUT  localNetworkGateways/{name}                             async apply (Updating)
+//	PATCH localNetworkGateways/{name}                            tags
+//	DELETE localNetworkGateways/{name}                           400 in use, as Azure
 //	GET  connections/{name}
-//	PUT  connections/{name}
-//	GET  connections/{name}/sharedkey
+//	PUT  connections/{name}                                      async apply (Updating)
+//	PATCH connections/{name}                                     tags, LRO
+//	DELETE connections/{name}                                    409: the lab keeps its connection
+//	GET  connections/{name}/sharedkey                            the key
 //	PUT  connections/{name}/sharedkey
 //	POST connections/{name}/sharedkey/reset                              LRO
 //	POST networkWatchers/{nw}/troubleshoot                               LRO
 //	POST networkWatchers/{nw}/queryTroubleshootResult                    LRO
 //	GET  networkWatchers/{nw}/troubleshoot/{operation}/files             (the lab's)
+//	     routeTables, virtualNetworks/{vnet}[/subnets|/virtualNetworkPeerings], networkInterfaces (vnetapi.go)
 //
 // and the operations' URLs under /subscriptions/{sub}/providers/Microsoft.Network/locations/{location}/:
 //
 //	GET operations/{operation}        {"status":"InProgress"|"Succeeded"|"Failed"}
 //	GET operationResults/{operation}  202 while running, then the final body
 //
-// ARM routes need an "Authorization: Bearer <token>" header (any non-empty
-// token: 401 AuthenticationFailed without one) and a non-empty api-version
-// query parameter. Paths and names match case-insensitively, as in ARM.
+// plus GET /subscriptions/{sub}[/resourceGroups/{rg}]/resources (ARM's
+// generic list, $filter=resourceType eq '...'). Resources carry etag
+// (If-Match, If-None-Match honoured) and resourceGuid.
+//
+// ARM routes need an "Authorization: Bearer <token>" header and a non-empty
+// api-version query parameter. With [WithIdentity] the token must be one
+// the lab issued for ARM and unexpired (ARM's 401 codes otherwise); without
+// it any non-empty token passes. Paths and names match case-insensitively,
+// as in ARM. The sign-in routes and POST /v1/workspaces/{id}/query are
+// described at serveIdentity and logAnalytics.
 //
 // Actions marked LRO are long-running operations, as ARM does them: 202
 // Accepted with Azure-AsyncOperation, Location and Retry-After headers,
@@ -66,14 +82,15 @@ import (
 // with the [Reconfigurer] (500 InternalServerError if that fails, the model
 // unchanged) and only then committed and logged in GatewayDiagnosticLog as
 // SetGatewayConfiguration or SetConnectionConfiguration. The answer is 200
-// with the resource and an Azure-AsyncOperation header that already reports
-// Succeeded. The lab serves one resource of each kind: a PUT on another
+// with the resource in provisioningState Updating and an
+// Azure-AsyncOperation header that reports InProgress until the change is
+// applied, then Succeeded. The lab serves one resource of each kind: a PUT on another
 // name is refused with 400 OperationNotAllowed, since it would create one;
 // a change while another is under way with 409 AnotherOperationInProgress.
 //
-// Azure returns the shared key from the sharedkey route; the lab never
-// discloses it and answers {"value":"<redacted>"}, and never echoes a key
-// it is given. A client that sends "<redacted>" back leaves the key alone.
+// Azure returns the shared key from the sharedkey route, and so does the
+// lab; it never echoes a key it is given in a PUT's answer. A client that
+// sends "<redacted>" back leaves the key alone.
 //
 // Network Watcher routes take the model's resource group or
 // NetworkWatcherRG and any watcher name; troubleshoot takes the gateway's
@@ -91,6 +108,7 @@ type api struct{ g *Gateway }
 
 func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("x-ms-request-id", requestID())
+	r = withCaller(r)
 	path := strings.Trim(r.URL.Path, "/")
 	switch {
 	case path == "healthz":
@@ -103,8 +121,13 @@ func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if allow(w, r, http.MethodGet) {
 			a.diagnostics(w, r)
 		}
+	case a.serveIdentity(w, r, path):
+	case strings.HasPrefix(path, "v1/workspaces/"):
+		if a.authorize(w, r, LogAnalyticsAudience) {
+			a.logAnalytics(w, r, strings.Split(path, "/"))
+		}
 	case strings.EqualFold(first(path), "subscriptions"):
-		if !authorized(w, r) {
+		if !a.authorize(w, r, ARMAudience) {
 			return
 		}
 		if seg := strings.Split(path, "/"); a.forwards(r, seg) {
@@ -157,12 +180,24 @@ func (a *api) arm(w http.ResponseWriter, r *http.Request, seg []string) {
 		a.subscriptionProvider(w, r, m, seg[3:])
 		return
 	}
+	if len(seg) == 3 && strings.EqualFold(seg[2], "resources") {
+		a.listResources(w, r, m)
+		return
+	}
 	provider := len(seg) >= 8 && strings.EqualFold(seg[4], "providers") && strings.EqualFold(seg[5], "Microsoft.Network")
 	watcher := provider && strings.EqualFold(seg[6], "networkWatchers")
 	if len(seg) < 4 || !strings.EqualFold(seg[2], "resourceGroups") ||
 		!(strings.EqualFold(seg[3], m.ResourceGroup) || watcher && strings.EqualFold(seg[3], networkWatcherRG)) {
 		writeError(w, http.StatusNotFound, "ResourceGroupNotFound",
 			fmt.Sprintf("Resource group '%s' could not be found.", at(seg, 3)))
+		return
+	}
+	if len(seg) == 5 && strings.EqualFold(seg[4], "resources") {
+		a.listResources(w, r, m)
+		return
+	}
+	if len(seg) == 7 && strings.EqualFold(seg[4], "providers") && strings.EqualFold(seg[5], "Microsoft.Network") {
+		a.listKind(w, r, m, seg[6])
 		return
 	}
 	if !provider {
@@ -182,6 +217,9 @@ func (a *api) arm(w http.ResponseWriter, r *http.Request, seg []string) {
 		}
 		return
 	}
+	if a.networkKind(w, r, m, kind, name, rest) {
+		return
+	}
 	action := strings.Join(rest, "/")
 	switch {
 	case gateway:
@@ -195,7 +233,7 @@ func (a *api) arm(w http.ResponseWriter, r *http.Request, seg []string) {
 			"The lab serves one virtual network gateway (%s), one local network gateway (%s) and one connection (%s); "+
 				"creating %s/%s is not supported.", m.Gateway.Name, m.LocalGateway.Name, m.Connection.Name, kind, name))
 	default:
-		notFound(w, m, typeName(kind, name, action))
+		notFound(w, m, typeName(canonicalKind(kind), name, ""))
 	}
 }
 
@@ -210,6 +248,13 @@ func knownKind(kind string) bool {
 
 // subscriptionProvider serves seg, the path after subscriptions/{sub}/providers/.
 func (a *api) subscriptionProvider(w http.ResponseWriter, r *http.Request, m Model, seg []string) {
+	if len(seg) == 4 && strings.EqualFold(seg[0], "microsoft.insights") && strings.EqualFold(seg[1], "eventtypes") &&
+		strings.EqualFold(seg[2], "management") && strings.EqualFold(seg[3], "values") {
+		if allow(w, r, http.MethodGet) {
+			a.activityLog(w, r, m)
+		}
+		return
+	}
 	if len(seg) == 5 && strings.EqualFold(seg[0], "Microsoft.Network") && strings.EqualFold(seg[1], "locations") &&
 		strings.EqualFold(seg[2], m.Location) {
 		switch kind := strings.ToLower(seg[3]); kind {
@@ -225,16 +270,23 @@ func (a *api) gateway(w http.ResponseWriter, r *http.Request, m Model, action st
 	peer := r.URL.Query().Get("peer")
 	switch strings.ToLower(action) {
 	case "":
-		if !allow(w, r, http.MethodGet, http.MethodPut) {
+		if !allow(w, r, http.MethodGet, http.MethodPut, http.MethodPatch, http.MethodDelete) {
 			return
 		}
-		if r.Method == http.MethodGet {
-			writeJSON(w, http.StatusOK, m.gatewayResource())
-			return
+		what, respond := "virtual network gateway "+m.Gateway.Name, func(m Model) any { return m.gatewayResource() }
+		switch r.Method {
+		case http.MethodGet:
+			writeJSON(w, http.StatusOK, a.g.present(m.gatewayResource()))
+		case http.MethodPatch:
+			a.patchTags(w, r, m, what, respond)
+		case http.MethodDelete:
+			deleteRefused(w, m, typeVirtualNetworkGateway, m.Gateway.Name)
+		default:
+			var p gatewayPut
+			a.put(w, r, m, m.Gateway.Name, &p, OperationSetGatewayConfiguration, what, p.edit, respond)
 		}
-		var p gatewayPut
-		a.put(w, r, m, m.Gateway.Name, &p, OperationSetGatewayConfiguration,
-			"virtual network gateway "+m.Gateway.Name, p.edit, func(m Model) any { return m.gatewayResource() })
+	case "connections":
+		a.gatewayConnections(w, r, m)
 	case "getbgppeerstatus":
 		if allow(w, r, http.MethodPost) {
 			peers := a.g.BgpPeers()
@@ -265,12 +317,20 @@ func (a *api) gateway(w http.ResponseWriter, r *http.Request, m Model, action st
 			}
 			a.finished(w, r, m, list(routes))
 		}
+	case "getvpnclientconnectionhealth":
+		if allow(w, r, http.MethodPost) {
+			sessions := a.g.P2SSessions()
+			if v, ok, err := a.g.otherView(r.Context(), m); ok && err == nil {
+				sessions = append(sessions, v.P2SSessions...)
+			}
+			a.finished(w, r, m, list(sessions))
+		}
 	case "reset":
 		if allow(w, r, http.MethodPost) {
 			a.reset(w, r, m)
 		}
 	default:
-		notFound(w, m, typeName("virtualNetworkGateways", m.Gateway.Name, action))
+		notFound(w, m, typeName("virtualNetworkGateways", m.Gateway.Name, ""))
 	}
 }
 
@@ -281,16 +341,21 @@ func (a *api) knownPeer(ip string) bool {
 }
 
 func (a *api) localGateway(w http.ResponseWriter, r *http.Request, m Model) {
-	if !allow(w, r, http.MethodGet, http.MethodPut) {
+	if !allow(w, r, http.MethodGet, http.MethodPut, http.MethodPatch, http.MethodDelete) {
 		return
 	}
-	if r.Method == http.MethodGet {
-		writeJSON(w, http.StatusOK, m.localGatewayResource())
-		return
+	what, respond := "local network gateway "+m.LocalGateway.Name, func(m Model) any { return m.localGatewayResource() }
+	switch r.Method {
+	case http.MethodGet:
+		writeJSON(w, http.StatusOK, a.g.present(m.localGatewayResource()))
+	case http.MethodPatch:
+		a.patchTags(w, r, m, what, respond)
+	case http.MethodDelete:
+		deleteRefused(w, m, typeLocalNetworkGateway, m.LocalGateway.Name)
+	default:
+		var p localGatewayPut
+		a.put(w, r, m, m.LocalGateway.Name, &p, OperationSetConnectionConfiguration, what, p.edit, respond)
 	}
-	var p localGatewayPut
-	a.put(w, r, m, m.LocalGateway.Name, &p, OperationSetConnectionConfiguration,
-		"local network gateway "+m.LocalGateway.Name, p.edit, func(m Model) any { return m.localGatewayResource() })
 }
 
 type sharedKeyBody struct {
@@ -305,22 +370,29 @@ func (a *api) connection(w http.ResponseWriter, r *http.Request, m Model, action
 	what := "connection " + m.Connection.Name
 	switch strings.ToLower(action) {
 	case "":
-		if !allow(w, r, http.MethodGet, http.MethodPut) {
+		if !allow(w, r, http.MethodGet, http.MethodPut, http.MethodPatch, http.MethodDelete) {
 			return
 		}
-		if r.Method == http.MethodGet {
-			writeJSON(w, http.StatusOK, m.connectionResource(a.g.connectionStatus(r.Context(), m)))
-			return
+		respond := func(m Model) any { return m.connectionResource(a.g.connectionStatus(r.Context(), m)) }
+		switch r.Method {
+		case http.MethodGet:
+			writeJSON(w, http.StatusOK, a.g.present(respond(m)))
+		case http.MethodPatch:
+			a.patchTags(w, r, m, what, respond)
+		case http.MethodDelete:
+			a.deleteConnection(w, r, m)
+		default:
+			var p connectionPut
+			a.put(w, r, m, m.Connection.Name, &p, OperationSetConnectionConfiguration, what, p.edit, respond)
 		}
-		var p connectionPut
-		a.put(w, r, m, m.Connection.Name, &p, OperationSetConnectionConfiguration, what, p.edit,
-			func(m Model) any { return m.connectionResource(a.g.connectionStatus(r.Context(), m)) })
 	case "sharedkey":
 		if !allow(w, r, http.MethodGet, http.MethodPut) {
 			return
 		}
 		if r.Method == http.MethodGet {
-			writeJSON(w, http.StatusOK, sharedKeyBody{redacted})
+			// Azure returns the key to a caller allowed to read it; the lab
+			// never writes it to logs, records or errors.
+			writeJSON(w, http.StatusOK, sharedKeyBody{m.Connection.SharedKey})
 			return
 		}
 		var body sharedKeyBody
@@ -348,40 +420,8 @@ func (a *api) connection(w http.ResponseWriter, r *http.Request, m Model, action
 		}
 		a.finished(w, r, m, body)
 	default:
-		notFound(w, m, typeName("connections", m.Connection.Name, action))
+		notFound(w, m, typeName("connections", m.Connection.Name, ""))
 	}
-}
-
-// put serves a PUT of resource name: it reads {"location":...,"properties":{...}}
-// into props, runs the change e and answers with respond's body.
-func (a *api) put(w http.ResponseWriter, r *http.Request, m Model, name string, props any, op, what string,
-	e edit, respond func(Model) any) {
-	var body struct {
-		Location   string          `json:"location"`
-		Properties json.RawMessage `json:"properties"`
-	}
-	if !a.readJSON(w, r, &body) {
-		return
-	}
-	if body.Location != "" && normalizeLocation(body.Location) != normalizeLocation(m.Location) {
-		writeError(w, http.StatusBadRequest, "InvalidResourceLocation", fmt.Sprintf(
-			"The resource '%s' already exists in location '%s' in resource group '%s'. "+
-				"A resource with the same name cannot be created in location '%s'. Please select a new resource name.",
-			name, m.Location, m.ResourceGroup, body.Location))
-		return
-	}
-	if len(body.Properties) > 0 && string(body.Properties) != "null" {
-		if err := json.Unmarshal(body.Properties, props); err != nil {
-			a.badContent(w, err)
-			return
-		}
-	}
-	m, err := a.g.change(r.Context(), op, what, e)
-	if err != nil {
-		a.changeFailed(w, err)
-		return
-	}
-	a.done(w, r, m, http.StatusOK, respond(m))
 }
 
 // normalizeLocation maps "Japan East" and "japaneast" to the same name.

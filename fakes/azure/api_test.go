@@ -3,6 +3,7 @@ package azure_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -182,14 +183,14 @@ func TestGetVirtualNetworkGateway(t *testing.T) {
 	v := r.obj(t)
 	m := g.Model()
 	gwID := m.ID("virtualNetworkGateways", "vpnlab-vng")
-	wantKeys(t, "resource", v, "id", "name", "type", "location", "properties")
+	wantKeys(t, "resource", v, "id", "name", "etag", "type", "location", "properties")
 	wantValue(t, "id", v["id"], gwID)
 	wantValue(t, "name", v["name"], "vpnlab-vng")
 	wantValue(t, "type", v["type"], "Microsoft.Network/virtualNetworkGateways")
 	wantValue(t, "location", v["location"], "japaneast")
 
 	p := get(t, v, "properties")
-	wantKeys(t, "properties", p, "provisioningState", "gatewayType", "vpnType", "sku", "activeActive",
+	wantKeys(t, "properties", p, "resourceGuid", "provisioningState", "gatewayType", "vpnType", "sku", "activeActive",
 		"enableBgp", "bgpSettings", "ipConfigurations")
 	wantValue(t, "provisioningState", get(t, p, "provisioningState"), "Succeeded")
 	wantValue(t, "gatewayType", get(t, p, "gatewayType"), "Vpn")
@@ -228,11 +229,11 @@ func TestGetLocalNetworkGateway(t *testing.T) {
 		t.Fatalf("status %d, body %s", r.status, r.body)
 	}
 	v := r.obj(t)
-	wantKeys(t, "resource", v, "id", "name", "type", "location", "properties")
+	wantKeys(t, "resource", v, "id", "name", "etag", "type", "location", "properties")
 	wantValue(t, "id", v["id"], g.Model().ID("localNetworkGateways", "onprem-lng"))
 	wantValue(t, "type", v["type"], "Microsoft.Network/localNetworkGateways")
 	p := get(t, v, "properties")
-	wantKeys(t, "properties", p, "provisioningState", "gatewayIpAddress", "localNetworkAddressSpace", "bgpSettings")
+	wantKeys(t, "properties", p, "resourceGuid", "provisioningState", "gatewayIpAddress", "localNetworkAddressSpace", "bgpSettings")
 	wantValue(t, "gatewayIpAddress", get(t, p, "gatewayIpAddress"), "198.51.100.10")
 	wantValue(t, "addressPrefixes[0]", get(t, p, "localNetworkAddressSpace", "addressPrefixes", 0), "198.18.10.0/24")
 	wantValue(t, "bgpSettings.asn", get(t, p, "bgpSettings", "asn"), float64(65020))
@@ -256,11 +257,11 @@ func TestGetConnection(t *testing.T) {
 		t.Fatalf("status %d, body %s", r.status, r.body)
 	}
 	v := r.obj(t)
-	wantKeys(t, "resource", v, "id", "name", "type", "location", "properties")
+	wantKeys(t, "resource", v, "id", "name", "etag", "type", "location", "properties")
 	wantValue(t, "type", v["type"], "Microsoft.Network/connections")
 	wantValue(t, "id", v["id"], m.ID("connections", "onprem-conn"))
 	p = get(t, v, "properties")
-	wantKeys(t, "properties", p, "provisioningState", "connectionType", "connectionProtocol", "connectionMode",
+	wantKeys(t, "properties", p, "resourceGuid", "provisioningState", "connectionType", "connectionProtocol", "connectionMode",
 		"routingWeight", "enableBgp", "dpdTimeoutSeconds", "usePolicyBasedTrafficSelectors", "ipsecPolicies",
 		"trafficSelectorPolicies", "connectionStatus", "ingressBytesTransferred", "egressBytesTransferred",
 		"tunnelConnectionStatus", "virtualNetworkGateway1", "localNetworkGateway2")
@@ -299,7 +300,9 @@ func TestGetConnectionDefaultsDpd(t *testing.T) {
 	wantValue(t, "dpdTimeoutSeconds", get(t, r.obj(t), "properties", "dpdTimeoutSeconds"), float64(45))
 }
 
-func TestGetSharedKeyIsRedacted(t *testing.T) {
+// TestGetSharedKeyReturnsKey: an authorised caller reads the key, as
+// from Azure (Get-AzVirtualNetworkGatewayConnectionSharedKey).
+func TestGetSharedKeyReturnsKey(t *testing.T) {
 	g, _ := newGateway(t)
 	r := call(t, g, http.MethodGet, base+"connections/onprem-conn/sharedkey"+version)
 	if r.status != http.StatusOK {
@@ -307,7 +310,10 @@ func TestGetSharedKeyIsRedacted(t *testing.T) {
 	}
 	v := r.obj(t)
 	wantKeys(t, "sharedkey", v, "value")
-	wantValue(t, "value", v["value"], "<redacted>")
+	wantValue(t, "value", v["value"], sharedKey)
+	if l := g.Logs("", time.Time{}); strings.Contains(fmt.Sprint(l), sharedKey) {
+		t.Errorf("reading the key logged it: %v", l)
+	}
 }
 
 func TestGetBgpPeerStatus(t *testing.T) {
@@ -451,14 +457,14 @@ func TestErrors(t *testing.T) {
 		{"unknown LNG", "GET", base + "localNetworkGateways/other" + version, 404, "ResourceNotFound"},
 		{"unknown connection", "GET", base + "connections/other" + version, 404, "ResourceNotFound"},
 		{"unknown connection key", "GET", base + "connections/other/sharedkey" + version, 404, "ResourceNotFound"},
-		{"unknown type", "GET", base + "virtualNetworks/vpnlab-vnet" + version, 404, "ResourceNotFound"},
+		{"unknown type", "GET", base + "publicIPAddresses/vpnlab-vng-pip" + version, 404, "ResourceNotFound"},
 		{"unknown action", "POST", base + "virtualNetworkGateways/vpnlab-vng/nope" + version, 404, "ResourceNotFound"},
 		{"unknown connection action", "POST", base + "connections/onprem-conn/sharedkey/nope" + version, 404, "ResourceNotFound"},
 		{"unknown provider", "GET", strings.Replace(base, "Microsoft.Network", "Microsoft.Compute", 1) + "virtualMachines/vm" + version, 404, "ResourceNotFound"},
 		{"unknown resource group", "GET", strings.Replace(base, "vpnlab-rg", "other-rg", 1) + "connections/onprem-conn" + version, 404, "ResourceGroupNotFound"},
 		{"unknown subscription", "GET", strings.Replace(base, "00000000-0000-0000-0000-000000000000", "11111111-1111-1111-1111-111111111111", 1) + "connections/onprem-conn" + version, 404, "SubscriptionNotFound"},
 		{"GET on action", "GET", base + "virtualNetworkGateways/vpnlab-vng/getBgpPeerStatus" + version, 405, "MethodNotAllowed"},
-		{"DELETE on gateway", "DELETE", base + "virtualNetworkGateways/vpnlab-vng" + version, 405, "MethodNotAllowed"},
+		{"DELETE on gateway", "DELETE", base + "virtualNetworkGateways/vpnlab-vng" + version, 400, "InUseVirtualNetworkGatewayCannotBeDeleted"},
 		{"GET on reset", "GET", base + "virtualNetworkGateways/vpnlab-vng/reset" + version, 405, "MethodNotAllowed"},
 		{"POST on sharedkey", "POST", base + "connections/onprem-conn/sharedkey" + version, 405, "MethodNotAllowed"},
 		{"unknown operation", "GET", "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Network/locations/japaneast/operations/nope" + version, 404, "NotFound"},
@@ -544,7 +550,6 @@ func TestSharedKeyNeverServed(t *testing.T) {
 		{"GET", base + "virtualNetworkGateways/vpnlab-vng" + version},
 		{"GET", base + "localNetworkGateways/onprem-lng" + version},
 		{"GET", base + "connections/onprem-conn" + version},
-		{"GET", base + "connections/onprem-conn/sharedkey" + version},
 		{"POST", base + "virtualNetworkGateways/vpnlab-vng/getBgpPeerStatus" + version},
 		{"POST", base + "virtualNetworkGateways/vpnlab-vng/getLearnedRoutes" + version},
 		{"POST", base + "virtualNetworkGateways/vpnlab-vng/getAdvertisedRoutes" + version},

@@ -28,8 +28,16 @@
 // operation names, status values) come from the Azure VPN Gateway
 // documentation and the REST specifications.
 //
-// The lab never discloses the connection's shared key: it is not
-// serialised, the sharedkey endpoint answers "<redacted>", and every key
-// the connection has had is redacted from log records, error messages and
-// troubleshoot archives, including records written before the key was set.
+// With [WithIdentity] the handler is also a small Azure Stack Hub-like
+// cloud: {arm}/metadata/endpoints, an OpenID issuer with a
+// client-credentials token endpoint, and tokens checked for signature,
+// issuer, audience and expiry on every ARM and Log Analytics request. The
+// diagnostic records are served by a Log Analytics-shaped query API that
+// runs KQL (package kql) over the AzureDiagnostics table.
+//
+// The connection's shared key is returned only by GET sharedkey, to an
+// authorised caller, as Azure does. It is never serialised with the
+// connection, and every key the connection has had is redacted from log
+// records, query results, error messages and troubleshoot archives,
+// including records written before the key was set.
 package azure

@@ -23,6 +23,11 @@ type Gateway struct {
 	// peerView reads the other instance's view (active-active), or nil.
 	peerView func(ctx context.Context) (InstanceView, error)
 	ops      *operations
+	issuer   *issuer         // signs clients in and checks tokens, or nil
+	pending  map[string]bool // resource types with a change being applied (under mu)
+	// peerLogs reads the other instance's diagnostic records, for the Log
+	// Analytics query API, or is nil.
+	peerLogs func(ctx context.Context) ([]LogRecord, error)
 
 	// cfg serialises changes to the model (PUTs, shared key, reset); it is
 	// taken with TryLock so that a concurrent change fails like ARM's
@@ -35,6 +40,7 @@ type Gateway struct {
 	keyHistory      []string // the same, oldest first
 	active          bool     // false on a standby instance
 	p2s             int      // point-to-site connections
+	sessions        []VpnClientConnectionHealthDetail
 	drops           drops
 	troubleshooting bool                          // a troubleshoot run is under way
 	troubleshoots   map[string]troubleshootResult // latest result by lower-case target ID
@@ -48,6 +54,7 @@ type Gateway struct {
 	learned         []GatewayRoute
 	advertised      []GatewayRoute
 	logs            *ring
+	activity        []ActivityEvent // the Activity Log (activitylog.go)
 }
 
 type traffic struct {
@@ -330,6 +337,10 @@ func (g *Gateway) logLocked(rec LogRecord) {
 	rec.SubscriptionID = m.SubscriptionID
 	rec.ResourceProvider = "MICROSOFT.NETWORK"
 	rec.ResourceType = "VIRTUALNETWORKGATEWAYS"
+	rec.ResourceIDLower = strings.ToLower(rec.ResourceID)
+	rec.TenantID = WorkspaceID(m)
+	rec.Type = tableAzureDiagnostics
+	rec.SourceSystem = "Azure"
 	rec.Instance = instancePrefix + g.instance
 	rec.redact(g.keys...)
 	g.logs.add(rec)

@@ -56,6 +56,10 @@ const redacted = "<redacted>"
 type LogRecord struct {
 	TimeGenerated     time.Time `json:"TimeGenerated"` // UTC, RFC 3339 with nanoseconds
 	ResourceID        string    `json:"ResourceId"`    // upper case, as Azure Monitor writes it
+	ResourceIDLower   string    `json:"_ResourceId"`   // lower case, Log Analytics' standard column
+	TenantID          string    `json:"TenantId"`      // the Log Analytics workspace ID, as Log Analytics fills it
+	Type              string    `json:"Type"`          // "AzureDiagnostics", the table
+	SourceSystem      string    `json:"SourceSystem"`  // "Azure"
 	Category          string    `json:"Category"`
 	OperationName     string    `json:"OperationName"`
 	Level             string    `json:"Level"`

@@ -1,6 +1,7 @@
 package azure
 
 import (
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,6 +18,10 @@ type Model struct {
 	Gateway        VirtualNetworkGateway `json:"gateway"`
 	LocalGateway   LocalNetworkGateway   `json:"localGateway"`
 	Connection     Connection            `json:"connection"`
+	// The VNet, its route tables and the VM's NIC (routing faults).
+	VirtualNetwork    VirtualNetwork     `json:"virtualNetwork"`
+	RouteTables       []RouteTable       `json:"routeTables,omitempty"`
+	NetworkInterfaces []NetworkInterface `json:"networkInterfaces,omitempty"`
 }
 
 // VirtualNetworkGateway is the Azure VPN gateway (Microsoft.Network/virtualNetworkGateways).
@@ -34,10 +39,15 @@ type VirtualNetworkGateway struct {
 	EnableBgp         bool     `json:"enableBgp"`
 	Asn               uint32   `json:"asn"`               // 65515 unless changed
 	BgpPeeringAddress string   `json:"bgpPeeringAddress"` // taken from the GatewaySubnet
+	// BgpPeeringAddress2 is IN_1's GatewaySubnet BGP address of an
+	// active-active gateway; Azure shows both, comma-separated.
+	BgpPeeringAddress2 string `json:"bgpPeeringAddress2,omitempty"`
 	// CustomBgpIPAddresses are APIPA addresses (169.254.21.0–169.254.22.255).
 	CustomBgpIPAddresses []string `json:"customBgpIpAddresses"`
 	// VpnClient is the point-to-site configuration; nil without P2S.
 	VpnClient *VpnClientConfiguration `json:"vpnClientConfiguration,omitempty"`
+	// Tags are the resource's ARM tags (PATCH tags, PUT).
+	Tags map[string]string `json:"tags,omitempty"`
 }
 
 // VpnClientConfiguration is a gateway's point-to-site configuration
@@ -45,9 +55,19 @@ type VirtualNetworkGateway struct {
 type VpnClientConfiguration struct {
 	AddressPrefixes     []string                      `json:"vpnClientAddressPool"`
 	Protocols           []string                      `json:"vpnClientProtocols"`     // "IkeV2"
-	AuthenticationTypes []string                      `json:"vpnAuthenticationTypes"` // "Certificate"
+	AuthenticationTypes []string                      `json:"vpnAuthenticationTypes"` // "Certificate", "Radius"
 	RootCertificates    []VpnClientRootCertificate    `json:"vpnClientRootCertificates"`
 	RevokedCertificates []VpnClientRevokedCertificate `json:"vpnClientRevokedCertificates"`
+	// RadiusServerAddress is the RADIUS server the gateway relays its
+	// clients' EAP to (vpnAuthenticationTypes "Radius"); RadiusServerSecret
+	// its shared secret, write-only like a connection's key: never serialised.
+	RadiusServerAddress string `json:"radiusServerAddress,omitempty"`
+	RadiusServerSecret  string `json:"-"`
+}
+
+// Radius reports whether the configuration authenticates clients with RADIUS.
+func (vc *VpnClientConfiguration) Radius() bool {
+	return vc != nil && slices.Contains(vc.AuthenticationTypes, "Radius")
 }
 
 // VpnClientRootCertificate is an uploaded root: Base64 DER, as Azure takes it.
@@ -70,6 +90,8 @@ type LocalNetworkGateway struct {
 	AddressPrefixes   []string `json:"addressPrefixes"`
 	Asn               uint32   `json:"asn,omitempty"`
 	BgpPeeringAddress string   `json:"bgpPeeringAddress,omitempty"`
+	// Tags are the resource's ARM tags (PATCH tags, PUT).
+	Tags map[string]string `json:"tags,omitempty"`
 }
 
 // Connection is the site-to-site IPsec connection
@@ -84,6 +106,8 @@ type Connection struct {
 	UsePolicyBasedTrafficSelectors bool   `json:"usePolicyBasedTrafficSelectors"`
 	// IpsecPolicies holds at most one custom policy; empty means Azure's defaults.
 	IpsecPolicies []IpsecPolicy `json:"ipsecPolicies"`
+	// Tags are the resource's ARM tags (PATCH tags, PUT).
+	Tags map[string]string `json:"tags,omitempty"`
 }
 
 // IpsecPolicy is a custom IPsec/IKE policy, with Azure's property names.
@@ -136,8 +160,22 @@ func DefaultModel() Model {
 			EnableBgp:          true,
 			DpdTimeoutSeconds:  defaultDpdSecond,
 		},
+		VirtualNetwork: VirtualNetwork{
+			Name: vnetName,
+			Subnets: []Subnet{
+				{Name: "GatewaySubnet", AddressPrefix: "198.19.255.0/27"},
+				{Name: WorkloadSubnet, AddressPrefix: "198.19.1.0/24"},
+			},
+		},
+		NetworkInterfaces: []NetworkInterface{{Name: VMNIC, Subnet: WorkloadSubnet, PrivateIP: "198.19.1.4"}},
 	}
 }
+
+// The VM's subnet and NIC in the default model.
+const (
+	WorkloadSubnet = "workload"
+	VMNIC          = "vpnlab-vm-nic"
+)
 
 // ID returns the ARM resource ID of a Microsoft.Network resource in the
 // model's subscription and resource group, e.g. ID("connections", "onprem-conn").
@@ -153,6 +191,19 @@ func (m Model) clone() Model {
 	m.Gateway.CustomBgpIPAddresses = slices.Clone(m.Gateway.CustomBgpIPAddresses)
 	m.LocalGateway.AddressPrefixes = slices.Clone(m.LocalGateway.AddressPrefixes)
 	m.Connection.IpsecPolicies = slices.Clone(m.Connection.IpsecPolicies)
+	m.Gateway.Tags = maps.Clone(m.Gateway.Tags)
+	m.LocalGateway.Tags = maps.Clone(m.LocalGateway.Tags)
+	m.Connection.Tags = maps.Clone(m.Connection.Tags)
+	m.VirtualNetwork.Subnets = slices.Clone(m.VirtualNetwork.Subnets)
+	m.VirtualNetwork.Peerings = slices.Clone(m.VirtualNetwork.Peerings)
+	for i := range m.VirtualNetwork.Peerings {
+		m.VirtualNetwork.Peerings[i].RemoteAddressSpace = slices.Clone(m.VirtualNetwork.Peerings[i].RemoteAddressSpace)
+	}
+	m.RouteTables = slices.Clone(m.RouteTables)
+	for i := range m.RouteTables {
+		m.RouteTables[i].Routes = slices.Clone(m.RouteTables[i].Routes)
+	}
+	m.NetworkInterfaces = slices.Clone(m.NetworkInterfaces)
 	if m.Gateway.VpnClient != nil {
 		vc := *m.Gateway.VpnClient
 		vc.AddressPrefixes = slices.Clone(vc.AddressPrefixes)

@@ -80,18 +80,33 @@ func (g *Gateway) change(ctx context.Context, op, what string, e edit) (Model, e
 		return Model{}, errBusy
 	}
 	defer g.cfg.Unlock()
-	old := g.Model()
-	next := old.clone()
-	changed, err := e(&next)
-	if err != nil {
+	old, next, changed, err := g.prepare(e)
+	if err != nil || len(changed) == 0 {
 		return old, err
 	}
+	return g.commit(ctx, op, what, old, next, changed)
+}
+
+// prepare edits a copy of the model and validates it; g.cfg is held.
+func (g *Gateway) prepare(e edit) (old, next Model, changed []string, err error) {
+	old = g.Model()
+	next = old.clone()
+	changed, err = e(&next)
+	if err != nil {
+		return old, old, nil, err
+	}
 	if len(changed) == 0 {
-		return old, nil
+		return old, old, nil, nil
 	}
 	if errs := newProblems(old, next); len(errs) > 0 {
-		return old, errs
+		return old, old, nil, errs
 	}
+	return old, next, changed, nil
+}
+
+// commit has the Reconfigurer apply next and then commits and logs it;
+// g.cfg is held.
+func (g *Gateway) commit(ctx context.Context, op, what string, old, next Model, changed []string) (Model, error) {
 	if err := g.reconf.Apply(ctx, old.clone(), next.clone()); err != nil {
 		return old, g.applyFailed(err, next.Connection.SharedKey)
 	}
@@ -99,6 +114,10 @@ func (g *Gateway) change(ctx context.Context, op, what string, e edit) (Model, e
 	defer g.mu.Unlock()
 	g.model = next
 	g.rememberKeyLocked(next.Connection.SharedKey)
+	g.recordActivityLocked(ctx, old, next, changed)
+	if op == "" {
+		return next.clone(), nil // not the gateway's configuration: no GatewayDiagnosticLog record
+	}
 	g.logLocked(LogRecord{
 		Category:        CategoryGateway,
 		OperationName:   op,
@@ -161,6 +180,9 @@ type gatewayPut struct {
 		} `json:"bgpPeeringAddresses"`
 	} `json:"bgpSettings"`
 	VpnClientConfiguration *struct {
+		AddressPool *struct {
+			AddressPrefixes *[]string `json:"addressPrefixes"`
+		} `json:"vpnClientAddressPool"`
 		RootCertificates *[]struct {
 			Name       string `json:"name"`
 			Properties struct {
@@ -173,6 +195,14 @@ type gatewayPut struct {
 				Thumbprint string `json:"thumbprint"`
 			} `json:"properties"`
 		} `json:"vpnClientRevokedCertificates"`
+		AuthenticationTypes *[]string `json:"vpnAuthenticationTypes"`
+		RadiusServerAddress *string   `json:"radiusServerAddress"`
+		RadiusServerSecret  *string   `json:"radiusServerSecret"`
+		RadiusServers       *[]struct {
+			Address string `json:"radiusServerAddress"`
+			Score   int    `json:"radiusServerScore"`
+			Secret  string `json:"radiusServerSecret"`
+		} `json:"radiusServers"`
 	} `json:"vpnClientConfiguration"`
 }
 
@@ -242,10 +272,18 @@ func (p *gatewayPut) edit(m *Model) ([]string, error) {
 			setList(&c, "bgpSettings.bgpPeeringAddresses.customBgpIpAddresses", &gw.CustomBgpIPAddresses, custom)
 		}
 	}
-	if vc := p.VpnClientConfiguration; vc != nil && (vc.RootCertificates != nil || vc.RevokedCertificates != nil) {
+	if err := p.editRadius(&c, gw, res); err != nil {
+		return nil, err
+	}
+	if vc := p.VpnClientConfiguration; vc != nil && (vc.RootCertificates != nil || vc.RevokedCertificates != nil ||
+		(vc.AddressPool != nil && vc.AddressPool.AddressPrefixes != nil)) {
 		if gw.VpnClient == nil {
 			return nil, invalid(CodeInvalidParameter, res, "properties.vpnClientConfiguration",
-				"point-to-site is not configured on this gateway; the lab changes root and revoked certificates only")
+				"point-to-site is not configured on this gateway; the lab changes its address pool, root and revoked certificates only")
+		}
+		if ap := vc.AddressPool; ap != nil && ap.AddressPrefixes != nil {
+			// Checked against the VNet by Validate, as Azure does on save.
+			setList(&c, "vpnClientConfiguration.vpnClientAddressPool.addressPrefixes", &gw.VpnClient.AddressPrefixes, *ap.AddressPrefixes)
 		}
 		if vc.RootCertificates != nil {
 			var roots []VpnClientRootCertificate
@@ -275,6 +313,61 @@ func (p *gatewayPut) edit(m *Model) ([]string, error) {
 		}
 	}
 	return c, nil
+}
+
+// editRadius applies vpnAuthenticationTypes and the RADIUS server
+// (radiusServerAddress / radiusServerSecret, or radiusServers[], of which
+// the lab takes one) as Azure does. The secret is write-only: a client
+// that echoes "<redacted>" back leaves it alone.
+func (p *gatewayPut) editRadius(c *changes, gw *VirtualNetworkGateway, res string) error {
+	vc := p.VpnClientConfiguration
+	if vc == nil || (vc.AuthenticationTypes == nil && vc.RadiusServerAddress == nil && vc.RadiusServerSecret == nil && vc.RadiusServers == nil) {
+		return nil
+	}
+	if gw.VpnClient == nil {
+		return invalid(CodeInvalidParameter, res, "properties.vpnClientConfiguration",
+			"point-to-site is not configured on this gateway")
+	}
+	addr, secret := vc.RadiusServerAddress, vc.RadiusServerSecret
+	if vc.RadiusServers != nil {
+		switch n := len(*vc.RadiusServers); {
+		case n > 1:
+			return invalid(CodeInvalidParameter, res, "properties.vpnClientConfiguration.radiusServers",
+				"the lab's gateway takes one RADIUS server, got %d", n)
+		case n == 1:
+			// The secret is write-only: an entry echoed back from a GET
+			// (without it) leaves it alone, as a client's GET-modify-PUT does.
+			s := (*vc.RadiusServers)[0]
+			addr = &s.Address
+			if s.Secret != "" {
+				secret = &s.Secret
+			}
+		}
+	}
+	if vc.AuthenticationTypes != nil {
+		for i, t := range *vc.AuthenticationTypes {
+			if t != "Certificate" && t != "Radius" && t != "AAD" {
+				return invalid(CodeInvalidParameter, res, fmt.Sprintf("properties.vpnClientConfiguration.vpnAuthenticationTypes[%d]", i),
+					"authentication type %q is not one of Certificate, Radius, AAD", t)
+			}
+		}
+		setList(c, "vpnClientConfiguration.vpnAuthenticationTypes", &gw.VpnClient.AuthenticationTypes, *vc.AuthenticationTypes)
+	}
+	if addr != nil {
+		if _, err := netip.ParseAddr(*addr); err != nil && *addr != "" {
+			return invalid(CodeInvalidParameter, res, "properties.vpnClientConfiguration.radiusServerAddress",
+				"RADIUS server address %q is not an IP address", *addr)
+		}
+		set(c, "vpnClientConfiguration.radiusServerAddress", &gw.VpnClient.RadiusServerAddress, addr)
+	}
+	if secret != nil && *secret != redacted {
+		set(c, "vpnClientConfiguration.radiusServerSecret", &gw.VpnClient.RadiusServerSecret, secret)
+	}
+	if gw.VpnClient.Radius() && (gw.VpnClient.RadiusServerAddress == "" || gw.VpnClient.RadiusServerSecret == "") {
+		return invalid(CodeInvalidParameter, res, "properties.vpnClientConfiguration",
+			"RADIUS authentication needs radiusServerAddress and radiusServerSecret")
+	}
+	return nil
 }
 
 const maxRootCertificates = 20

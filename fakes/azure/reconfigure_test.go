@@ -183,11 +183,15 @@ func TestPutApplies(t *testing.T) {
 				t.Fatalf("status %d; body %s", r.status, r.body)
 			}
 			v := r.obj(t)
-			wantValue(t, "provisioningState", get(t, v, "properties", "provisioningState"), "Succeeded")
+			// Azure answers at once with the new configuration, Updating,
+			// and the operation says when it is applied.
+			wantValue(t, "provisioningState", get(t, v, "properties", "provisioningState"), "Updating")
 			wantValue(t, "response property", get(t, v, tt.gotProp...), tt.want)
-			if st := s.status(r); st != "Succeeded" {
+			if st, _ := s.await(r); st != "Succeeded" {
 				t.Errorf("Azure-AsyncOperation status %q, want Succeeded", st)
 			}
+			afterPut := s.do(http.MethodGet, base+tt.path+version, nil).obj(t)
+			wantValue(t, "provisioningState after", get(t, afterPut, "properties", "provisioningState"), "Succeeded")
 			if strings.Contains(r.body, "BrandNewKey42") || strings.Contains(r.body, sharedKey) {
 				t.Errorf("response discloses a key: %s", r.body)
 			}
@@ -245,12 +249,20 @@ func TestPutRoundTrip(t *testing.T) {
 func TestPutApplyErrorLeavesModel(t *testing.T) {
 	rec := &recorder{applyErr: errors.New("vici: load-shared: key NewSecretKey1 rejected")}
 	g, _ := newGateway(t, azure.WithReconfigurer(rec))
-	r := serve(t, g).do(http.MethodPut, base+"connections/onprem-conn"+version,
+	s := serve(t, g)
+	r0 := s.do(http.MethodPut, base+"connections/onprem-conn"+version,
 		props(map[string]any{"sharedKey": "NewSecretKey1", "enableBgp": false}))
-	if r.status != http.StatusInternalServerError {
-		t.Fatalf("status %d, want 500; body %s", r.status, r.body)
+	if r0.status != http.StatusOK {
+		t.Fatalf("status %d, want 200 Updating; body %s", r0.status, r0.body)
+	}
+	st, r := s.await(r0)
+	if st != "Failed" {
+		t.Fatalf("operation %s, want Failed: %s", st, r.body)
 	}
 	wantValue(t, "error.code", errorCode(t, r), "InternalServerError")
+	if strings.Contains(r0.body, "NewSecretKey1") {
+		t.Errorf("response discloses the rejected key: %s", r0.body)
+	}
 	if strings.Contains(r.body, "NewSecretKey1") {
 		t.Errorf("error discloses the rejected key: %s", r.body)
 	}
@@ -287,7 +299,7 @@ func TestSetSharedKey(t *testing.T) {
 	if len(cs) != 1 || cs[0].old.Connection.SharedKey != sharedKey || cs[0].new.Connection.SharedKey != newKey {
 		t.Fatalf("Apply calls %+v, want one from the old key to the new", cs)
 	}
-	wantValue(t, "GET sharedkey", s.do(http.MethodGet, base+"connections/onprem-conn/sharedkey"+version, nil).obj(t)["value"], "<redacted>")
+	wantValue(t, "GET sharedkey", s.do(http.MethodGet, base+"connections/onprem-conn/sharedkey"+version, nil).obj(t)["value"], newKey)
 
 	// Both keys stay secret in the log, whenever they were written.
 	g.IKELog("error", onpremIP, "", "RECEIVED", "peer sent "+newKey+" and "+sharedKey)
@@ -357,8 +369,7 @@ func TestResetSharedKey(t *testing.T) {
 
 	g.IKELog("error", onpremIP, "", "RECEIVED", "bad PSK "+key)
 	g.TunnelDisconnected(onpremIP, "key "+key)
-	for _, p := range []string{"/vpnlab/diagnostics", base + "connections/onprem-conn" + version,
-		base + "connections/onprem-conn/sharedkey" + version} {
+	for _, p := range []string{"/vpnlab/diagnostics", base + "connections/onprem-conn" + version} {
 		if b := s.do(http.MethodGet, p, nil).body; strings.Contains(b, key) {
 			t.Errorf("%s discloses the new key: %s", p, b)
 		}

@@ -15,11 +15,13 @@ const vnetName = "vpnlab-vnet"
 
 // resource is the ARM envelope of a tracked resource.
 type resource struct {
-	ID         string `json:"id"`
-	Name       string `json:"name"`
-	Type       string `json:"type"`
-	Location   string `json:"location"`
-	Properties any    `json:"properties"`
+	ID         string            `json:"id"`
+	Name       string            `json:"name"`
+	Etag       string            `json:"etag,omitempty"`
+	Type       string            `json:"type"`
+	Location   string            `json:"location"`
+	Tags       map[string]string `json:"tags,omitempty"`
+	Properties any               `json:"properties"`
 }
 
 type subResource struct {
@@ -27,6 +29,7 @@ type subResource struct {
 }
 
 type vngProperties struct {
+	ResourceGUID      string            `json:"resourceGuid"`
 	ProvisioningState string            `json:"provisioningState"`
 	GatewayType       string            `json:"gatewayType"`
 	VpnType           string            `json:"vpnType"`
@@ -44,6 +47,14 @@ type vpnClientProps struct {
 	AuthenticationTypes []string          `json:"vpnAuthenticationTypes"`
 	RootCertificates    []namedProperties `json:"vpnClientRootCertificates"`
 	RevokedCertificates []namedProperties `json:"vpnClientRevokedCertificates"`
+	// The RADIUS server (the secret is write-only: never shown).
+	RadiusServerAddress string         `json:"radiusServerAddress,omitempty"`
+	RadiusServers       []radiusServer `json:"radiusServers,omitempty"`
+}
+
+type radiusServer struct {
+	Address string `json:"radiusServerAddress"`
+	Score   int    `json:"radiusServerScore"`
 }
 
 type namedProperties struct {
@@ -84,6 +95,7 @@ type ipConfigurationProperties struct {
 }
 
 type lngProperties struct {
+	ResourceGUID             string       `json:"resourceGuid"`
 	ProvisioningState        string       `json:"provisioningState"`
 	GatewayIPAddress         string       `json:"gatewayIpAddress"`
 	LocalNetworkAddressSpace addressSpace `json:"localNetworkAddressSpace"`
@@ -95,6 +107,7 @@ type addressSpace struct {
 }
 
 type connectionProperties struct {
+	ResourceGUID                   string        `json:"resourceGuid"`
 	ProvisioningState              string        `json:"provisioningState"`
 	ConnectionType                 string        `json:"connectionType"`
 	ConnectionProtocol             string        `json:"connectionProtocol"`
@@ -129,9 +142,13 @@ func (m Model) gatewayResource() resource {
 			custom = optional(gw.CustomBgpIPOf(instance))
 		}
 		ipConfigID := id + "/ipConfigurations/" + name
+		defaultIP := gw.BgpPeeringAddress
+		if i == 1 && gw.BgpPeeringAddress2 != "" {
+			defaultIP = gw.BgpPeeringAddress2
+		}
 		peering = append(peering, bgpPeeringAddress{
 			IPConfigurationID:     ipConfigID,
-			DefaultBgpIPAddresses: nonNil(optional(gw.BgpPeeringAddress)),
+			DefaultBgpIPAddresses: nonNil(optional(defaultIP)),
 			CustomBgpIPAddresses:  nonNil(custom),
 			TunnelIPAddresses:     []string{pip},
 		})
@@ -146,12 +163,20 @@ func (m Model) gatewayResource() resource {
 			},
 		})
 	}
+	peeringAddress := gw.BgpPeeringAddress
+	if gw.ActiveActive && gw.BgpPeeringAddress2 != "" {
+		// Azure lists both instances' addresses: "10.0.0.4,10.0.0.5".
+		peeringAddress += "," + gw.BgpPeeringAddress2
+	}
 	return resource{
 		ID:       id,
 		Name:     gw.Name,
+		Etag:     etagOf(gw),
 		Type:     typeVirtualNetworkGateway,
 		Location: m.Location,
+		Tags:     gw.Tags,
 		Properties: vngProperties{
+			ResourceGUID:      guidOf(id),
 			ProvisioningState: "Succeeded",
 			GatewayType:       "Vpn",
 			VpnType:           gw.VpnType,
@@ -160,7 +185,7 @@ func (m Model) gatewayResource() resource {
 			EnableBgp:         gw.EnableBgp,
 			BgpSettings: bgpSettings{
 				Asn:                 gw.Asn,
-				BgpPeeringAddress:   gw.BgpPeeringAddress,
+				BgpPeeringAddress:   peeringAddress,
 				BgpPeeringAddresses: peering,
 			},
 			VpnClient:        m.vpnClientProperties(),
@@ -176,6 +201,9 @@ func (m Model) vpnClientProperties() *vpnClientProps {
 	}
 	p := &vpnClientProps{AddressPool: addressSpace{nonNil(vc.AddressPrefixes)}, Protocols: nonNil(vc.Protocols),
 		AuthenticationTypes: nonNil(vc.AuthenticationTypes), RootCertificates: []namedProperties{}, RevokedCertificates: []namedProperties{}}
+	if a := vc.RadiusServerAddress; a != "" {
+		p.RadiusServerAddress, p.RadiusServers = a, []radiusServer{{Address: a, Score: 1}}
+	}
 	for _, r := range vc.RootCertificates {
 		p.RootCertificates = append(p.RootCertificates, namedProperties{r.Name,
 			map[string]string{"publicCertData": r.PublicCertData, "provisioningState": "Succeeded"}})
@@ -190,6 +218,7 @@ func (m Model) vpnClientProperties() *vpnClientProps {
 func (m Model) localGatewayResource() resource {
 	lng := m.LocalGateway
 	props := lngProperties{
+		ResourceGUID:             guidOf(m.ID("localNetworkGateways", lng.Name)),
 		ProvisioningState:        "Succeeded",
 		GatewayIPAddress:         lng.GatewayIPAddress,
 		LocalNetworkAddressSpace: addressSpace{nonNil(lng.AddressPrefixes)},
@@ -200,8 +229,10 @@ func (m Model) localGatewayResource() resource {
 	return resource{
 		ID:         m.ID("localNetworkGateways", lng.Name),
 		Name:       lng.Name,
+		Etag:       etagOf(lng),
 		Type:       typeLocalNetworkGateway,
 		Location:   m.Location,
+		Tags:       lng.Tags,
 		Properties: props,
 	}
 }
@@ -216,9 +247,12 @@ func (m Model) connectionResource(st ConnectionStatus) resource {
 	return resource{
 		ID:       m.ID("connections", c.Name),
 		Name:     c.Name,
+		Etag:     etagOf(c),
 		Type:     typeConnection,
 		Location: m.Location,
+		Tags:     c.Tags,
 		Properties: connectionProperties{
+			ResourceGUID:                   guidOf(m.ID("connections", c.Name)),
 			ProvisioningState:              "Succeeded",
 			ConnectionType:                 "IPsec",
 			ConnectionProtocol:             c.ConnectionProtocol,

@@ -30,12 +30,14 @@ type InstanceView struct {
 	BgpPeers   []BgpPeerStatus          `json:"bgpPeers"`
 	Learned    []GatewayRoute           `json:"learnedRoutes"`
 	Advertised []GatewayRoute           `json:"advertisedRoutes"`
+	// P2SSessions are the point-to-site sessions the instance holds.
+	P2SSessions []VpnClientConnectionHealthDetail `json:"p2sSessions,omitempty"`
 }
 
 // View returns this instance's own view.
 func (g *Gateway) View() InstanceView {
 	return InstanceView{Tunnels: g.Status().Tunnels, BgpPeers: g.BgpPeers(), Learned: g.LearnedRoutes(),
-		Advertised: g.AdvertisedRoutes()}
+		Advertised: g.AdvertisedRoutes(), P2SSessions: g.P2SSessions()}
 }
 
 // WithPeerView sets how an instance of an active-active gateway reads the

@@ -2,12 +2,14 @@ package azure_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vpnlab/vpnlab/fakes/azure"
 )
@@ -137,9 +139,12 @@ func TestReplicateAppliesTheModelWithoutLogging(t *testing.T) {
 	if got := ops(g, azure.CategoryGateway); len(got) != 0 {
 		t.Errorf("gateway log %v, want none: the instance that took the change logged it", got)
 	}
-	// The key never shows, here in the sharedkey route.
-	if r := serve(t, g).do(http.MethodGet, base+"connections/onprem-conn/sharedkey"+version, nil); strings.Contains(r.body, "ReplicatedKey123") {
-		t.Error("the replicated key is disclosed")
+	// The key is the replicated one, and never in the log.
+	if r := serve(t, g).do(http.MethodGet, base+"connections/onprem-conn/sharedkey"+version, nil); !strings.Contains(r.body, "ReplicatedKey123") {
+		t.Errorf("sharedkey after Replicate: %s", r.body)
+	}
+	if l := g.Logs("", time.Time{}); strings.Contains(fmt.Sprint(l), "ReplicatedKey123") {
+		t.Error("the replicated key is logged")
 	}
 	bad := next
 	bad.LocalGateway.Asn = 65515

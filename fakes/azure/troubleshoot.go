@@ -36,6 +36,7 @@ type (
 	}
 	troubleshootDetail struct {
 		ID                 string              `json:"id"`
+		ReasonType         string              `json:"reasonType"`
 		Summary            string              `json:"summary"`
 		Detail             string              `json:"detail"`
 		RecommendedActions []recommendedAction `json:"recommendedActions"`
@@ -119,7 +120,14 @@ var faults = map[string]troubleshootDetail{
 		RecommendedActions: []recommendedAction{actionDevice, actionSupport}},
 }
 
-func fault(id string) troubleshootDetail { return faults[id] }
+// fault returns the result for fault id, its reasonType the fault type
+// (Azure's REST reference says only "reason type of failure"; the lab
+// gives the fault type, NoFault when healthy).
+func fault(id string) troubleshootDetail {
+	d := faults[id]
+	d.ReasonType, _, _ = strings.Cut(d.ID, "/")
+	return d
+}
 
 // ikeClass sorts an IKE log message into the failures troubleshoot knows.
 func ikeClass(msg string) string {

@@ -176,8 +176,9 @@ func TestTroubleshoot(t *testing.T) {
 			var ids []string
 			for i := range results {
 				res := get(t, results, i)
-				wantKeys(t, "results[]", res, "id", "summary", "detail", "recommendedActions")
+				wantKeys(t, "results[]", res, "id", "reasonType", "summary", "detail", "recommendedActions")
 				ids = append(ids, get(t, res, "id").(string))
+				wantValue(t, "reasonType", get(t, res, "reasonType"), ids[i])
 				if s, _ := get(t, res, "summary").(string); s == "" {
 					t.Errorf("%s: empty summary", ids[i])
 				}

@@ -31,6 +31,15 @@ const (
 	CodeInvalidIPAddress          = "InvalidIPAddress"
 	CodeInvalidAddressPrefix      = "InvalidAddressPrefix"
 	CodeInvalidParameter          = "InvalidParameter"
+	// CodeVpnClientAddressPoolOverlaps refuses a P2S pool inside the VNet.
+	// Azure's message is documented (MicrosoftDocs/azure-docs #27351), its
+	// code is not; this one is the lab's.
+	CodeVpnClientAddressPoolOverlaps = "VpnClientAddressPoolOverlapsVirtualNetwork"
+	// Codes of the VNet, peering and route table rules (vnet.go).
+	CodeConnectionOverlappingAddressSpaces = "ConnectionOverlappingAddressSpaces"
+	CodeVnetAddressSpacesOverlap           = "VnetAddressSpacesOverlap"
+	CodeInvalidNextHopIPAddress            = "InvalidNextHopIpAddress"
+	CodeInvalidResourceReference           = "InvalidResourceReference"
 	// CodeConnectionProtocolCannotChange refuses a change of a connection's
 	// connectionProtocol, which Azure fixes at creation. Azure's own code
 	// for this refusal is not documented; this one is the lab's.
@@ -68,6 +77,7 @@ func (m Model) Validate() error {
 	m.validateGateway(&v)
 	m.validateLocalGateway(&v)
 	m.validateConnection(&v)
+	m.validateNetwork(&v)
 	return errors.Join(v.errs...)
 }
 
@@ -107,6 +117,7 @@ func (m Model) validateGateway(v *validator) {
 				"virtual network address prefix %q is not a CIDR prefix", p)
 		}
 	}
+	m.validateP2SPool(v)
 	if !gw.EnableBgp {
 		return
 	}
@@ -127,6 +138,39 @@ func (m Model) validateGateway(v *validator) {
 		if err != nil || a.Compare(apipa.first) < 0 || a.Compare(apipa.last) > 0 {
 			v.add(CodeInvalidCustomBgpIPAddress, res, field,
 				"custom BGP IP address %q is not within the APIPA range 169.254.21.0-169.254.22.255", s)
+		}
+	}
+}
+
+// validateP2SPool checks the point-to-site client address pool as Azure
+// does when the gateway is saved: CIDR prefixes that do not overlap the
+// VNet's address space (the portal's "Failed to save virtual network
+// gateway … The virtual network gateway's VPN client address pool overlaps
+// with the virtual network's address space", MicrosoftDocs/azure-docs
+// #27351). Azure does not compare it with the local network gateways: a
+// pool overlapping an on-prem range is accepted (and misroutes).
+func (m Model) validateP2SPool(v *validator) {
+	vc := m.Gateway.VpnClient
+	if vc == nil {
+		return
+	}
+	res := "virtualNetworkGateways/" + m.Gateway.Name
+	if len(vc.AddressPrefixes) == 0 {
+		v.add(CodeInvalidParameter, res, "properties.vpnClientConfiguration.vpnClientAddressPool.addressPrefixes",
+			"point-to-site needs a VPN client address pool")
+	}
+	for i, s := range vc.AddressPrefixes {
+		field := fmt.Sprintf("properties.vpnClientConfiguration.vpnClientAddressPool.addressPrefixes[%d]", i)
+		p, err := netip.ParsePrefix(s)
+		if err != nil || !p.Addr().Is4() {
+			v.add(CodeInvalidAddressPrefix, res, field, "VPN client address prefix %q is not an IPv4 CIDR prefix", s)
+			continue
+		}
+		for _, vs := range m.Gateway.VNetAddressSpace {
+			if q, err := netip.ParsePrefix(vs); err == nil && q.Overlaps(p) {
+				v.add(CodeVpnClientAddressPoolOverlaps, res, field,
+					"The virtual network gateway's VPN client address pool overlaps with the virtual network's address space. The overlapping address space prefixes are %s and %s.", vs, s)
+			}
 		}
 	}
 }

@@ -1,0 +1,36 @@
+package runner
+
+import (
+	"slices"
+
+	"github.com/vpnlab/vpnlab/lab"
+	"github.com/vpnlab/vpnlab/profile"
+	"github.com/vpnlab/vpnlab/scenarios"
+)
+
+// scenarioOptions are the lab options a scenario asks for, before the
+// caller's own (which win).
+func scenarioOptions(sc scenarios.Scenario, opts []lab.Option) []lab.Option {
+	var out []lab.Option
+	if sc.Routing == "static" {
+		out = append(out, lab.WithProfile(StaticProfile()))
+	}
+	switch sc.P2SAuth {
+	case "radius":
+		out = append(out, lab.WithRadius())
+	case "radius-eap-tls":
+		out = append(out, lab.WithRadiusEAPTLS())
+	}
+	return append(out, slices.Clone(opts)...)
+}
+
+// StaticProfile is the default device with static routing instead of BGP
+// (profiles/static-routing.yaml): the VNet routed into the tunnel, the
+// on-prem LAN listed in the local network gateway.
+func StaticProfile() profile.Profile {
+	p := profile.Default()
+	p.Name, p.Description = "static-routing", "Route-based IKEv2 with a static route to the Azure VNet instead of BGP."
+	p.BGP = nil
+	p.StaticRoutes = []string{lab.AzureVNet.String()}
+	return p
+}

@@ -1,0 +1,80 @@
+package training
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/vpnlab/vpnlab/diagnose"
+	"github.com/vpnlab/vpnlab/lab"
+	"github.com/vpnlab/vpnlab/runner"
+)
+
+// LoadOrBegin reads the lab's state, or starts one now (the lab was not
+// brought up for training: answers are then graded by the engine's verdict).
+func LoadOrBegin(id string, now time.Time) (State, error) {
+	s, err := Load(id)
+	if errors.Is(err, ErrNoState) {
+		return Begin(id, "", "", Answer{}, now), nil
+	}
+	return s, err
+}
+
+// RunCheck runs the checks on l and records them.
+func RunCheck(ctx context.Context, l *lab.Lab) (Report, error) {
+	o, _, err := Observe(ctx, l)
+	if err != nil && ctx.Err() != nil {
+		return Report{}, err
+	}
+	r := Evaluate(o, time.Now())
+	s, err := LoadOrBegin(l.ID(), time.Now())
+	if err != nil {
+		return r, err
+	}
+	s.Mark(r)
+	return r, s.Save()
+}
+
+// verdict collects evidence since training began and asks the engine.
+func verdict(ctx context.Context, l *lab.Lab, s State) (diagnose.Verdict, error) {
+	since := s.Started.Add(-30 * time.Second)
+	if time.Since(since) > 10*time.Minute {
+		since = time.Now().Add(-10 * time.Minute)
+	}
+	var t runner.Timings
+	_, v, err := runner.Diagnose(ctx, l, since, &t)
+	return v, err
+}
+
+// RunHint gives the next hint on l and records it.
+func RunHint(ctx context.Context, l *lab.Lab, prog string) (Hint, error) {
+	s, err := LoadOrBegin(l.ID(), time.Now())
+	if err != nil {
+		return Hint{}, err
+	}
+	v, err := verdict(ctx, l, s)
+	if err != nil {
+		return Hint{}, err
+	}
+	h := Next(v, s.TakeHint(time.Now()), prog, s.Scenario)
+	return h, s.Save()
+}
+
+// RunAnswer grades a trainee's answer on l and records it.
+func RunAnswer(ctx context.Context, l *lab.Lab, a Answer) (bool, State, error) {
+	s, err := LoadOrBegin(l.ID(), time.Now())
+	if err != nil {
+		return false, s, err
+	}
+	at := time.Now()
+	var want Answer
+	if s.Want.Category == "" {
+		v, err := verdict(ctx, l, s)
+		if err != nil {
+			return false, s, err
+		}
+		want = Answer{Category: v.Category, Fault: v.Fault}
+	}
+	ok := s.Grade(a, want, at)
+	return ok, s, s.Save()
+}
