@@ -26,3 +26,23 @@ func startHealthyLab(ctx context.Context, opts ...lab.Option) *lab.Lab {
 	Expect(err).NotTo(HaveOccurred(), "lab status when giving up: %+v", st)
 	return l
 }
+
+// phases times a spec's phases and prints each as it ends, for the
+// README's figures (where a spec's time goes).
+type phases struct{ start, last time.Time }
+
+func newPhases() *phases { now := time.Now(); return &phases{start: now, last: now} }
+
+func (p *phases) mark(name string) {
+	now := time.Now()
+	GinkgoWriter.Printf("phase %-16s %6.1f s (at %6.1f s)\n", name, now.Sub(p.last).Seconds(), now.Sub(p.start).Seconds())
+	p.last = now
+}
+
+// closeLab closes l and prints how long that took.
+func closeLab(ctx context.Context, l *lab.Lab) error {
+	start := time.Now()
+	err := l.Close(ctx)
+	GinkgoWriter.Printf("phase %-16s %6.1f s\n", "close", time.Since(start).Seconds())
+	return err
+}
