@@ -226,7 +226,7 @@ var _ = Describe("the web view in headless Chromium", Ordered, Label("lab", "web
 		verdict := ""
 		for end := time.Now().Add(2 * time.Minute); verdict != "true" && time.Now().Before(end); {
 			do("run the check", 10*time.Second, chromedp.Click(chromedp.CSS("#check-run")))
-			Eventually(func() string { return attr("#check-verdict", "data-healthy") }).WithTimeout(90*time.Second).
+			Eventually(func() string { return attr("#check-verdict", "data-healthy") }).WithTimeout(90 * time.Second).
 				Should(BeElementOf("true", "false"))
 			if verdict = attr("#check-verdict", "data-healthy"); verdict != "true" {
 				GinkgoWriter.Printf("check: %s\n", text("#check-result"))
