@@ -45,6 +45,9 @@ func (f *fakeLab) SAs(_ context.Context, node string) ([]swan.IKESA, error) {
 	return []swan.IKESA{{State: "ESTABLISHED", LocalHost: "198.51.100.10", RemoteHost: "203.0.113.10",
 		Children: []swan.ChildSA{{UniqueID: "1", State: "INSTALLED", PacketsIn: n, PacketsOut: 2 * n}}}}, nil
 }
+func (f *fakeLab) LoadedConns(context.Context, string) ([]swan.LoadedConn, error) {
+	return nil, errors.New("no vici")
+}
 func (f *fakeLab) BGPPeers(context.Context, string) ([]bgp.PeerStatus, error) {
 	return []bgp.PeerStatus{{Neighbor: "169.254.21.1", State: "ESTABLISHED", LocalASN: 65010, PeerASN: 65515, Received: 1}}, nil
 }
