@@ -24,16 +24,28 @@ import (
 // policy matches best, and the site-to-site SA's is 0.0.0.0/0: routing
 // alone decides which pool addresses reach ipsec0. Three rules per pool
 // prefix, ahead of main:
-//  1. main, but only routes longer than the pool (a longer on-prem prefix);
+//  1. main, but only routes longer than the pool (a longer on-prem
+//     prefix). A throw route for the pool in main (behind any route of
+//     the same prefix) makes the lookup go on instead of ending at the
+//     node's unreachable default: suppress_prefixlength does not skip an
+//     unreachable route, it fails the lookup;
 //  2. charon's table (swan.RoutingTable), longer routes only: the host
 //     route charon installs to each connected client's virtual IP;
-//  3. blackhole: no client holds the address.
+//  3. blackhole: no client holds the address, dropped without a word, as
+//     Azure drops it.
 
 // poolRulePrefs are the preferences of the three rules.
 var poolRulePrefs = [3]int{1000, 1001, 1002}
 
-// poolRules returns the `ip rule add` arguments that route pool prefix to
-// point-to-site.
+// poolThrow tags the pool's throw routes in main (proto) and puts them
+// behind a route of the same prefix (metric).
+const (
+	poolThrowProto  = "79"
+	poolThrowMetric = "4242"
+)
+
+// poolRules returns the `ip` arguments that route pool prefix to
+// point-to-site: its throw route, then its rules.
 func poolRules(pool string) ([][]string, error) {
 	p, err := netip.ParsePrefix(pool)
 	if err != nil || !p.Addr().Is4() {
@@ -44,13 +56,15 @@ func poolRules(pool string) ([][]string, error) {
 	// client's /32 must stay visible even in a /32 pool.
 	longer := strconv.Itoa(min(p.Bits(), 31))
 	return [][]string{
+		{"route", "replace", "throw", to, "metric", poolThrowMetric, "proto", poolThrowProto},
 		{"rule", "add", "to", to, "lookup", "main", "suppress_prefixlength", longer, "pref", strconv.Itoa(poolRulePrefs[0])},
 		{"rule", "add", "to", to, "lookup", strconv.Itoa(swan.RoutingTable), "suppress_prefixlength", longer, "pref", strconv.Itoa(poolRulePrefs[1])},
 		{"rule", "add", "to", to, "blackhole", "pref", strconv.Itoa(poolRulePrefs[2])},
 	}, nil
 }
 
-// routePools replaces the point-to-site pool rules with those of pools.
+// routePools replaces the point-to-site pool rules and throw routes with
+// those of pools.
 func routePools(ctx context.Context, pools []contract.Pool) error {
 	var add [][]string
 	for _, p := range pools {
@@ -68,6 +82,7 @@ func routePools(ctx context.Context, pools []contract.Pool) error {
 			}
 		}
 	}
+	_ = ip(ctx, "route", "flush", "proto", poolThrowProto)
 	for _, a := range add {
 		if err := ip(ctx, a...); err != nil {
 			return err
