@@ -349,9 +349,7 @@ func (l *Lab) readSpecs(ctx context.Context) error {
 		if err := read(Radius, &rs); err != nil {
 			return err
 		}
-		if len(rs.Clients) > 0 && len(rs.Users) > 0 {
-			l.radius = &radiusSetup{secret: rs.Clients[0].Secret, password: rs.Users[0].Password}
-		}
+		l.radius = radiusOf(rs)
 	}
 	return l.setAzure(az)
 }
