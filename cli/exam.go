@@ -138,7 +138,7 @@ func resultLine(r exam.Result) string {
 func runCase(ctx context.Context, st *exam.State, i int, sc scenarios.Scenario, f examFlags, lines <-chan string, out io.Writer) (quit bool) {
 	n := len(st.Cases)
 	fmt.Fprintf(out, "\n=== Case %d of %d: bringing its lab up ...\n", i+1, n)
-	l, _, _, err := runner.Start(ctx, sc, runner.Options{Lab: []lab.Option{lab.WithImage(f.image)}})
+	l, since, _, err := runner.Start(ctx, sc, runner.Options{Lab: []lab.Option{lab.WithImage(f.image)}})
 	if err == nil {
 		err = pause.For(ctx, sc.Settle)
 	}
@@ -159,6 +159,7 @@ func runCase(ctx context.Context, st *exam.State, i int, sc scenarios.Scenario, 
 	}
 	defer closeLab()
 	tr := training.Begin(l.ID(), sc.Name, sc.Briefing, st.Cases[i].Want, time.Now())
+	tr.Up = since.UTC() // the first check's history starts with the fault
 	if err := tr.Save(); err != nil {
 		st.End(i, exam.Failed, nil, err, time.Now())
 		return false

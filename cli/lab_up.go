@@ -79,7 +79,7 @@ func labUp(ctx context.Context, args []string, out, errw io.Writer) error {
 	}
 	total := time.Now()
 	fmt.Fprintf(out, "vpnlab: bringing up scenario %s\n", sc.Name)
-	l, _, _, err := runner.Start(ctx, sc, runner.Options{Lab: opts,
+	l, since, _, err := runner.Start(ctx, sc, runner.Options{Lab: opts,
 		Progress: func(step string, took time.Duration) { fmt.Fprintf(out, "  %-12s %6.2fs\n", step, took.Seconds()) }})
 	if err == nil && len(azureFiles) > 0 {
 		var what string
@@ -101,6 +101,7 @@ func labUp(ctx context.Context, args []string, out, errw io.Writer) error {
 	if len(sc.Faults) > 0 {
 		st := training.Begin(l.ID(), sc.Name, sc.Briefing,
 			training.Answer{Category: sc.Expect.Category, Fault: sc.Expect.Fault}, time.Now())
+		st.Up = since.UTC() // the first check's history starts with the fault
 		if err := st.Save(); err != nil {
 			fmt.Fprintf(errw, "warning: training state not saved: %v\n", err)
 		}

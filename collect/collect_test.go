@@ -11,6 +11,7 @@ import (
 
 	"github.com/vpnlab/vpnlab/bgp"
 	"github.com/vpnlab/vpnlab/contract"
+	"github.com/vpnlab/vpnlab/diagnose"
 	"github.com/vpnlab/vpnlab/fakes/azure"
 	"github.com/vpnlab/vpnlab/lab"
 	"github.com/vpnlab/vpnlab/swan"
@@ -25,6 +26,7 @@ type fakeLab struct {
 	counters int
 	exec     map[string]lab.ExecResult
 	routerOK bool
+	loaded   []swan.LoadedConn // charon's loaded connections (nil: vici fails)
 }
 
 func (f *fakeLab) Exec(_ context.Context, node string, cmd ...string) (lab.ExecResult, error) {
@@ -44,6 +46,12 @@ func (f *fakeLab) SAs(_ context.Context, node string) ([]swan.IKESA, error) {
 	n := uint64(10 * f.reads)
 	return []swan.IKESA{{State: "ESTABLISHED", LocalHost: "198.51.100.10", RemoteHost: "203.0.113.10",
 		Children: []swan.ChildSA{{UniqueID: "1", State: "INSTALLED", PacketsIn: n, PacketsOut: 2 * n}}}}, nil
+}
+func (f *fakeLab) LoadedConns(context.Context, string) ([]swan.LoadedConn, error) {
+	if f.loaded == nil {
+		return nil, errors.New("no vici")
+	}
+	return f.loaded, nil
 }
 func (f *fakeLab) BGPPeers(context.Context, string) ([]bgp.PeerStatus, error) {
 	return []bgp.PeerStatus{{Neighbor: "169.254.21.1", State: "ESTABLISHED", LocalASN: 65010, PeerASN: 65515, Received: 1}}, nil
@@ -197,5 +205,32 @@ func TestEvidenceNamesWhatIsMissing(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(ev.Missing, "\n"), "internet router counters: router gone") {
 		t.Errorf("missing %q, want the router counters named", ev.Missing)
+	}
+}
+
+// The device's CHILD SA timers are what its charon has loaded now: a
+// change made on the device (a fault, the operator's reload) shows.
+func TestLoadedTimers(t *testing.T) {
+	installed := []diagnose.IKESA{{State: "ESTABLISHED", Children: []diagnose.ChildSA{
+		{State: "REKEYED", InstalledSeconds: 50, ExpiresInSeconds: 1},
+		{State: "INSTALLED", InstalledSeconds: 12, ExpiresInSeconds: 18, RekeyInSeconds: -40}}}}
+	for _, tc := range []struct {
+		name     string
+		loaded   []swan.LoadedConn
+		noRekey  bool
+		lifetime int
+	}{
+		{"vici fails: the lab's own view stays", nil, false, 3600},
+		{"never rekeyed: the lifetime is the SA's age plus its time to expiry",
+			[]swan.LoadedConn{{Name: "other"}, {Name: "azure", Children: map[string]swan.LoadedChild{"azure": {RekeyTime: "0"}}}}, true, 30},
+		{"fixed on the device: rekeyed", []swan.LoadedConn{{Name: "azure", Children: map[string]swan.LoadedChild{"azure": {RekeyTime: "25200"}}}}, false, 25200},
+		{"another connection only", []swan.LoadedConn{{Name: "other", Children: map[string]swan.LoadedChild{"azure": {RekeyTime: "0"}}}}, false, 3600},
+	} {
+		d := &diagnose.Device{IKE: installed}
+		d.Config.ChildLifetime = 3600
+		loadedTimers(context.Background(), &fakeLab{loaded: tc.loaded}, "azure", "azure", d)
+		if d.Config.ChildNoRekey != tc.noRekey || d.Config.ChildLifetime != tc.lifetime {
+			t.Errorf("%s: no rekey %v, lifetime %d", tc.name, d.Config.ChildNoRekey, d.Config.ChildLifetime)
+		}
 	}
 }

@@ -28,6 +28,7 @@ func deviceConfig(ctx context.Context, l Lab, d *diagnose.Device) {
 		cfg.ChildLifetime = int(c.ChildHardLifetime / time.Second)
 	}
 	cfg.ChildNoRekey = c.ChildNoRekey
+	loadedTimers(ctx, l, c.Name, c.Child(), d)
 	cfg.LAN = l.OnpremLAN()
 	if r, err := l.Exec(ctx, lab.OnpremGW, "cat", "/etc/vpnlab/strongswan.conf"); err == nil && r.ExitCode == 0 {
 		ka := int(lab.NATKeepalive(r.Stdout) / time.Second)
@@ -146,4 +147,41 @@ func pathNAT(ctx context.Context, l Lab) *diagnose.PathNAT {
 	lines := strings.Split(strings.TrimSpace(r.Stdout), "\n")
 	n.UDPTimeout = atoi(strings.TrimSpace(lines[len(lines)-1]))
 	return n
+}
+
+// loadedTimers corrects the CHILD SA timers with what the device's charon
+// has loaded now (vici list-conns): a change made on the device itself,
+// by a fault or by the operator's reload, that the lab did not make.
+// list-conns shows no hard lifetime: for a CHILD SA that is never rekeyed
+// it is the installed SA's age plus its time to expiry.
+func loadedTimers(ctx context.Context, l Lab, conn, child string, d *diagnose.Device) {
+	conns, err := l.LoadedConns(ctx, lab.OnpremGW)
+	if err != nil {
+		return
+	}
+	for _, lc := range conns {
+		ch, ok := lc.Children[child]
+		if lc.Name != conn || !ok {
+			continue
+		}
+		rekey, err := strconv.Atoi(ch.RekeyTime)
+		if err != nil {
+			return
+		}
+		cfg := &d.Config
+		if rekey > 0 {
+			cfg.ChildNoRekey, cfg.ChildLifetime = false, rekey
+			return
+		}
+		cfg.ChildNoRekey = true
+		for _, sa := range d.IKE {
+			for _, c := range sa.Children {
+				if strings.EqualFold(c.State, "INSTALLED") && c.ExpiresInSeconds > 0 {
+					cfg.ChildLifetime = c.InstalledSeconds + c.ExpiresInSeconds
+					return
+				}
+			}
+		}
+		return
+	}
 }

@@ -21,6 +21,8 @@ type Lab interface {
 	Node(name string) *lab.Node
 	// SAs and BGPPeers read a gateway's charon (vici) and GoBGP speaker.
 	SAs(ctx context.Context, node string) ([]swan.IKESA, error)
+	// LoadedConns are the connections a gateway's charon has loaded.
+	LoadedConns(ctx context.Context, node string) ([]swan.LoadedConn, error)
 	BGPPeers(ctx context.Context, node string) ([]bgp.PeerStatus, error)
 	RouterCounters(ctx context.Context) (map[string]contract.Counter, error)
 	// The fake gateway's Azure-like API.

@@ -368,3 +368,14 @@ func (l *Lab) setAzure(az contract.AzureSpec) error {
 	l.Model.Connection.SharedKey = ""
 	return nil
 }
+
+// LoadedConns lists the connections a gateway's charon has loaded (vici
+// list-conns): what it runs now, including an operator's own reload.
+func (l *Lab) LoadedConns(ctx context.Context, nodeName string) ([]swan.LoadedConn, error) {
+	s, err := l.vici(ctx, nodeName)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	return swan.ListConns(ctx, s)
+}

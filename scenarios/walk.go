@@ -13,7 +13,8 @@ import (
 // suite (suites/walk_test.go); the runner and the engine never read it.
 type Walk struct {
 	// HealsItself: the lab recovers without a fix (a failover, a
-	// reapplied connection); a trainee's first check may find it healthy.
+	// reapplied connection); the trainee's first check finds it up again
+	// and names only the loss in its history.
 	HealsItself bool `yaml:"heals_itself"`
 	// Steps are run in order.
 	Steps []WalkStep `yaml:"steps"`

@@ -10,6 +10,7 @@ import (
 
 	"github.com/vpnlab/vpnlab/collect"
 	"github.com/vpnlab/vpnlab/diagnose"
+	"github.com/vpnlab/vpnlab/fakes/azure"
 	"github.com/vpnlab/vpnlab/lab"
 )
 
@@ -26,6 +27,8 @@ type Report struct {
 	At      time.Time `json:"at"`
 	Checks  []Check   `json:"checks"`
 	Healthy bool      `json:"healthy"`
+	// Window is the history the stability check judged.
+	Window Window `json:"window"`
 }
 
 // Remaining returns the checks that failed.
@@ -48,6 +51,10 @@ type Observed struct {
 	// P2SPing is a ping from the point-to-site client to the Azure VM
 	// through its tunnel; nil: could not run (or no client).
 	P2SPing *diagnose.PingResult
+	// Window is the history the stability check judges; Status.API's
+	// TunnelLog and RouteLog are the gateway's records of it.
+	Window   Window
+	RouteLog []azure.LogRecord
 }
 
 // Evaluate runs the healthy checks on what was observed. It is a pure
@@ -104,6 +111,10 @@ func Evaluate(o Observed, at time.Time) Report {
 	} else {
 		add("BGP", bgpOK, or(bgpD, "established, routes exchanged"))
 	}
+	ok, d := rekeyPlan(gws)
+	add("CHILD SA rekeying", ok, or(d, "each CHILD SA rekeys before it expires"))
+	ok, d = stability(s.API.TunnelLog, o.RouteLog, o.Window)
+	add("stability (tunnel and BGP losses)", ok, d)
 	add("Azure portal: connection status", s.API.ConnectionStatus == "Connected",
 		fmt.Sprintf("the connection shows %q", or(s.API.ConnectionStatus, "nothing")))
 
@@ -150,7 +161,7 @@ func Evaluate(o Observed, at time.Time) Report {
 		add("data plane point-to-site -> Azure", o.P2SPing != nil && o.P2SPing.Received > 0,
 			fmt.Sprintf("ping %s from %s: %s", lab.AzureVMIP, lab.P2SClient, pingText(o.P2SPing)))
 	}
-	r := Report{At: at.UTC(), Checks: cs, Healthy: true}
+	r := Report{At: at.UTC(), Checks: cs, Healthy: true, Window: o.Window}
 	for _, c := range cs {
 		r.Healthy = r.Healthy && c.OK
 	}
@@ -181,9 +192,13 @@ func or(a, b string) string {
 var pingRE = regexp.MustCompile(`(\d+) packets transmitted, (\d+) received`)
 
 // Observe reads the lab for the checks, its parts in parallel: the status
-// (lab.Status), the data-plane probes (collect.Evidence) and a ping back.
+// (lab.Status, with the gateway's TunnelDiagnosticLog), its
+// RouteDiagnosticLog, the data-plane probes (collect.Evidence) and a ping
+// back. The window it returns ends when the reading began: a record
+// written later belongs to the next check's.
 func Observe(ctx context.Context, l *lab.Lab) (Observed, diagnose.Evidence, error) {
 	var o Observed
+	o.Window.To = time.Now().UTC()
 	var ev diagnose.Evidence
 	var evErr error
 	// Azure programs a NIC's routes after a route table or peering
@@ -194,8 +209,15 @@ func Observe(ctx context.Context, l *lab.Lab) (Observed, diagnose.Evidence, erro
 		wg.Add(1)
 		go func() { defer wg.Done(); o.P2SPing = ping(ctx, l, lab.P2SClient, lab.AzureVMIP.String()) }()
 	}
-	wg.Add(3)
+	wg.Add(4)
 	go func() { defer wg.Done(); o.Status = l.Status(ctx) }()
+	go func() {
+		defer wg.Done()
+		var err error
+		if o.RouteLog, err = l.AzureLogs(ctx, azure.CategoryRoute); err != nil {
+			o.RouteLog = nil
+		}
+	}()
 	go func() {
 		defer wg.Done()
 		ev, evErr = collect.Evidence(ctx, l, time.Now().Add(-2*time.Minute))

@@ -20,15 +20,23 @@ func LoadOrBegin(id string, now time.Time) (State, error) {
 	return s, err
 }
 
-// RunCheck runs the checks on l and records them.
+// RunCheck runs the checks on l and records them. The stability check
+// judges the history since the previous check (the first: since the lab
+// came up), so each loss is reported once.
 func RunCheck(ctx context.Context, l *lab.Lab) (Report, error) {
+	s, err := LoadOrBegin(l.ID(), time.Now())
+	if err != nil {
+		return Report{}, err
+	}
 	o, _, err := Observe(ctx, l)
 	if err != nil && ctx.Err() != nil {
 		return Report{}, err
 	}
+	o.Window = s.Window(o.Window.To)
 	r := Evaluate(o, time.Now())
-	s, err := LoadOrBegin(l.ID(), time.Now())
-	if err != nil {
+	// Another check may have been recorded meanwhile (the web view's):
+	// record this one on the latest state.
+	if s, err = LoadOrBegin(l.ID(), time.Now()); err != nil {
 		return r, err
 	}
 	s.Mark(r)

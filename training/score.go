@@ -37,9 +37,26 @@ func (s *State) GiveUp(at time.Time) {
 	}
 }
 
+// Window is the history the next check judges: from the end of the
+// previous check's, or for the first check from when the lab came up,
+// until to.
+func (s State) Window(to time.Time) Window {
+	if n := len(s.Checks); n > 0 {
+		from := s.Checks[n-1].HistoryTo
+		if from.IsZero() {
+			from = s.Checks[n-1].At
+		}
+		return Window{From: from, To: to, FromCheck: true}
+	}
+	if !s.Up.IsZero() {
+		return Window{From: s.Up, To: to}
+	}
+	return Window{From: s.Started, To: to}
+}
+
 // Mark records a check.
 func (s *State) Mark(r Report) {
-	s.Checks = append(s.Checks, CheckMark{At: r.At, Healthy: r.Healthy, Remaining: len(r.Remaining())})
+	s.Checks = append(s.Checks, CheckMark{At: r.At, Healthy: r.Healthy, Remaining: len(r.Remaining()), HistoryTo: r.Window.To})
 	if r.Healthy && s.Fixed == nil {
 		t := r.At
 		s.Fixed = &t

@@ -19,6 +19,9 @@ type State struct {
 	Briefing string    `json:"briefing,omitempty"`
 	Want     Answer    `json:"want,omitzero"`
 	Started  time.Time `json:"started"`
+	// Up is when the faulty lab came up (its fault injected), when that
+	// was before Started: the first check's history starts there.
+	Up time.Time `json:"lab_up,omitzero"`
 	// Diagnosed is the first correct answer, Fixed the first healthy check.
 	Diagnosed *time.Time `json:"diagnosed,omitempty"`
 	Fixed     *time.Time `json:"fixed,omitempty"`
@@ -53,6 +56,9 @@ type CheckMark struct {
 	At        time.Time `json:"at"`
 	Healthy   bool      `json:"healthy"`
 	Remaining int       `json:"remaining"`
+	// HistoryTo is where the history it judged ended: the next check's
+	// starts there.
+	HistoryTo time.Time `json:"history_to,omitzero"`
 }
 
 // Begin starts training on a lab.

@@ -16,7 +16,8 @@ import (
 func gw(name string, up, bgpUp bool) lab.GatewayStatus {
 	g := lab.GatewayStatus{Node: name}
 	if up {
-		g.SAs = []swan.IKESA{{Conn: "c", State: "ESTABLISHED", Children: []swan.ChildSA{{Name: "c", State: "INSTALLED"}}}}
+		g.SAs = []swan.IKESA{{Conn: "c", State: "ESTABLISHED", Children: []swan.ChildSA{{Name: "c", UniqueID: "3", State: "INSTALLED",
+			RekeyTime: "25000", LifeTime: "27000"}}}}
 	} else {
 		g.SAs = []swan.IKESA{{Conn: "c", State: "CONNECTING"}}
 	}
@@ -56,7 +57,7 @@ func TestEvaluate(t *testing.T) {
 	withP2S := healthy()
 	withP2S.Status.P2S, withP2S.Status.API.P2SSessions = p2sUp(), p2sSessions()
 	withP2S.P2SPing = &diagnose.PingResult{Sent: 3, Received: 3}
-	if r := Evaluate(withP2S, now); !r.Healthy || len(r.Checks) != 9 {
+	if r := Evaluate(withP2S, now); !r.Healthy || len(r.Checks) != 11 {
 		t.Fatalf("healthy lab with a P2S client judged %+v", r)
 	}
 	tests := []struct {
@@ -91,6 +92,27 @@ func TestEvaluate(t *testing.T) {
 		{"p2s ping could not run", func(o *Observed) {
 			o.Status.P2S, o.Status.API.P2SSessions = p2sUp(), p2sSessions()
 		}, []string{"data plane point-to-site -> Azure"}},
+		// A latent fault: everything works now, but the device's CHILD SA
+		// will expire with no rekey ahead of it (swanctl: "rekeying in
+		// -43s, expires in 15s", as charon shows rekey_time = 0).
+		{"a CHILD SA expires, its rekey long overdue", func(o *Observed) {
+			o.Status.Onprem.SAs[0].Children[0].RekeyTime, o.Status.Onprem.SAs[0].Children[0].LifeTime = "-43", "15"
+		}, []string{"CHILD SA rekeying"}},
+		{"a CHILD SA expires with no rekey time", func(o *Observed) {
+			o.Status.Azure.SAs[0].Children[0].RekeyTime = ""
+		}, []string{"CHILD SA rekeying"}},
+		{"a CHILD SA expires before its rekey", func(o *Observed) {
+			o.Status.Onprem.SAs[0].Children[0].RekeyTime, o.Status.Onprem.SAs[0].Children[0].LifeTime = "40", "30"
+		}, []string{"CHILD SA rekeying"}},
+		{"a tunnel loss in the window, healed", func(o *Observed) {
+			o.Status.API.TunnelLog = tunnelLog(now.Add(-30*time.Second), 4*time.Second)
+		}, []string{"stability (tunnel and BGP losses)"}},
+		{"a BGP loss in the window", func(o *Observed) {
+			o.RouteLog = []azure.LogRecord{
+				{TimeGenerated: now.Add(-20 * time.Second), OperationName: "BgpDisconnectedEvent", Message: "BGP peer 169.254.21.2 (AS 65010) disconnected"},
+				{TimeGenerated: now.Add(-18 * time.Second), OperationName: "BgpConnectedEvent", Message: "BGP peer 169.254.21.2 (AS 65010) connected"},
+			}
+		}, []string{"stability (tunnel and BGP losses)"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -108,6 +130,122 @@ func TestEvaluate(t *testing.T) {
 				t.Errorf("remaining %q, want %q", got, tc.fail)
 			}
 		})
+	}
+}
+
+// tunnelLog is the gateway's record of one loss at down, back after d
+// on the other instance (a failover); d 0: not back.
+func tunnelLog(down time.Time, d time.Duration) []azure.LogRecord {
+	recs := []azure.LogRecord{
+		{TimeGenerated: down.Add(-time.Hour), OperationName: "TunnelConnected", RemoteIP: "198.51.100.10", Instance: "GatewayTenantWorker_IN_0"},
+		{TimeGenerated: down, OperationName: "TunnelDisconnected", RemoteIP: "198.51.100.10", Instance: "GatewayTenantWorker_IN_0"},
+	}
+	if d > 0 {
+		recs = append(recs, azure.LogRecord{TimeGenerated: down.Add(d), OperationName: "TunnelConnected", RemoteIP: "198.51.100.10", Instance: "GatewayTenantWorker_IN_1"})
+	}
+	return recs
+}
+
+func TestStabilityWindow(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 10, 32, 5, 0, time.UTC)
+	check := func(o Observed) Check {
+		t.Helper()
+		for _, c := range Evaluate(o, t0.Add(time.Hour)).Checks {
+			if strings.HasPrefix(c.Name, "stability") {
+				return c
+			}
+		}
+		t.Fatal("no stability check")
+		return Check{}
+	}
+	o := healthy()
+	o.Status.API.TunnelLog = tunnelLog(t0, 4*time.Second)
+	for _, tc := range []struct {
+		name   string
+		w      Window
+		ok     bool
+		detail string
+	}{
+		{"first check: since the lab came up", Window{From: t0.Add(-time.Minute), To: t0.Add(time.Minute)}, false,
+			"since the lab came up at 10:31:05: the tunnel to 198.51.100.10 was down once: at 10:32:05 for 4 s (the gateway's TunnelDiagnosticLog)"},
+		{"the loss was before the previous check", Window{From: t0.Add(time.Second), To: t0.Add(time.Minute), FromCheck: true}, true,
+			"no tunnel or BGP loss since your previous check at 10:32:06"},
+		{"the loss came after the logs were read: the next check's", Window{From: t0.Add(-time.Minute), To: t0.Add(-time.Second)}, true, ""},
+		{"the loss ended the previous window: this one has only the reconnect", Window{From: t0, To: t0.Add(time.Minute), FromCheck: true}, true, ""},
+	} {
+		o.Window = tc.w
+		c := check(o)
+		if c.OK != tc.ok || (tc.detail != "" && c.Detail != tc.detail) {
+			t.Errorf("%s: %+v", tc.name, c)
+		}
+	}
+	o.Window = Window{From: t0.Add(-time.Minute), To: t0.Add(time.Minute)}
+	o.Status.API.TunnelLog = tunnelLog(t0, 0)
+	if c := check(o); c.OK || !strings.Contains(c.Detail, "at 10:32:05, not back yet") {
+		t.Errorf("an outage not over: %+v", c)
+	}
+	// A flapping tunnel: every loss listed up to a bound, each under a second.
+	var flaps []azure.LogRecord
+	for i := range 6 {
+		at := t0.Add(time.Duration(i) * 30 * time.Second)
+		flaps = append(flaps, azure.LogRecord{TimeGenerated: at, OperationName: "TunnelDisconnected", RemoteIP: "198.51.100.10"},
+			azure.LogRecord{TimeGenerated: at.Add(300 * time.Millisecond), OperationName: "TunnelConnected", RemoteIP: "198.51.100.10"})
+	}
+	o.Status.API.TunnelLog = flaps
+	o.Window.To = t0.Add(10 * time.Minute)
+	want := "the tunnel to 198.51.100.10 was down 6 times: at 10:32:05 for <1 s, at 10:32:35 for <1 s, at 10:33:05 for <1 s, at 10:33:35 for <1 s, and 2 more"
+	if c := check(o); c.OK || !strings.Contains(c.Detail, want) {
+		t.Errorf("flaps: %+v\nwant %s", c, want)
+	}
+}
+
+// A latent fault shows to a check made before it bites: a trainee who
+// checks early is not scored as having fixed it.
+func TestLatentFaultNotFixedByAnEarlyCheck(t *testing.T) {
+	t0 := time.Unix(1e9, 0).UTC()
+	s := Begin("lab1", "x", "brief", Answer{"operations", "f"}, t0)
+	o := healthy() // traffic flows, the tunnel is up, no loss yet
+	o.Status.Onprem.SAs[0].Children[0].RekeyTime, o.Status.Onprem.SAs[0].Children[0].LifeTime = "-30", "25"
+	o.Window = s.Window(t0.Add(5 * time.Second))
+	r := Evaluate(o, t0.Add(5*time.Second))
+	s.Mark(r)
+	if r.Healthy || s.Fixed != nil || s.Score().Fixed {
+		t.Fatalf("an early check of a latent fault scored as fixed: %+v", r.Remaining())
+	}
+	if got := r.Remaining()[0].Detail; got != "onprem-gw: CHILD SA c #3 expires in 25 s and no rekey is scheduled (swanctl --list-sas: rekeying in -30s, expires in 25s)" {
+		t.Errorf("detail %q", got)
+	}
+	// Fixed the real way: the new SA rekeys before it expires, and the
+	// loss the fix caused was reported by the check after it.
+	o = healthy()
+	o.Status.API.TunnelLog = tunnelLog(t0.Add(time.Minute), time.Second)
+	o.Window = s.Window(t0.Add(2 * time.Minute))
+	if r := Evaluate(o, t0.Add(2*time.Minute)); r.Healthy || !r.Window.FromCheck || !r.Window.From.Equal(t0.Add(5*time.Second)) {
+		t.Fatalf("the fix's loss: %+v", r)
+	} else {
+		s.Mark(r)
+	}
+	o.Window = s.Window(t0.Add(3 * time.Minute))
+	r = Evaluate(o, t0.Add(3*time.Minute))
+	s.Mark(r)
+	if !r.Healthy || s.Fixed == nil || !s.Fixed.Equal(t0.Add(3*time.Minute)) {
+		t.Fatalf("the check after: %+v, fixed %v", r.Remaining(), s.Fixed)
+	}
+}
+
+func TestWindowStartsWhenTheLabCameUp(t *testing.T) {
+	t0 := time.Unix(1e9, 0).UTC()
+	s := Begin("lab1", "x", "", Answer{}, t0)
+	if w := s.Window(t0.Add(time.Second)); !w.From.Equal(t0) || w.FromCheck {
+		t.Errorf("no lab_up: %+v", w)
+	}
+	s.Up = t0.Add(-10 * time.Second)
+	if w := s.Window(t0.Add(time.Second)); !w.From.Equal(s.Up) || w.FromCheck {
+		t.Errorf("lab_up: %+v", w)
+	}
+	s.Mark(Report{At: t0.Add(30 * time.Second), Window: Window{To: t0.Add(20 * time.Second)}})
+	if w := s.Window(t0.Add(time.Minute)); !w.From.Equal(t0.Add(20*time.Second)) || !w.FromCheck {
+		t.Errorf("after a check: %+v", w)
 	}
 }
 
