@@ -355,9 +355,7 @@ func (l *Lab) readSpecs(ctx context.Context) error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	if len(rs.Clients) > 0 && len(rs.Users) > 0 {
-		l.radius = &radiusSetup{secret: rs.Clients[0].Secret, password: rs.Users[0].Password}
-	}
+	l.radius = radiusOf(rs) // nil without a RADIUS server
 	return l.setAzure(az)
 }
 
