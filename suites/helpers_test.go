@@ -48,7 +48,8 @@ var closing struct {
 	mu   sync.Mutex
 	errs []error
 	n    int
-	took time.Duration // the longest removal
+	took time.Duration     // the longest removal
+	seen map[*lab.Lab]bool // removals started
 }
 
 // closeAfter removes l once the spec (or the Ordered container) is over,
@@ -57,25 +58,39 @@ var closing struct {
 // itself (60 s); AfterSuite waits for every removal and fails on any
 // error before it looks for leftovers. l may be nil or half built.
 func closeAfter(l *lab.Lab) {
-	DeferCleanup(func() {
-		if l == nil {
-			return
+	DeferCleanup(func() { closeInBackground(l) })
+}
+
+// closeInBackground starts removing l now and returns; AfterSuite waits
+// for it (see closeAfter). l may be nil or already closed.
+func closeInBackground(l *lab.Lab) {
+	if l == nil {
+		return
+	}
+	closing.mu.Lock()
+	if closing.seen == nil {
+		closing.seen = map[*lab.Lab]bool{}
+	}
+	started := closing.seen[l]
+	closing.seen[l] = true
+	closing.mu.Unlock()
+	if started {
+		return
+	}
+	id := l.ID()
+	closing.wg.Add(1)
+	go func() {
+		defer closing.wg.Done()
+		start := time.Now()
+		err := l.Close(context.Background())
+		closing.mu.Lock()
+		defer closing.mu.Unlock()
+		closing.n++
+		closing.took = max(closing.took, time.Since(start))
+		if err != nil {
+			closing.errs = append(closing.errs, fmt.Errorf("close lab %s: %w", id, err))
 		}
-		id := l.ID()
-		closing.wg.Add(1)
-		go func() {
-			defer closing.wg.Done()
-			start := time.Now()
-			err := l.Close(context.Background())
-			closing.mu.Lock()
-			defer closing.mu.Unlock()
-			closing.n++
-			closing.took = max(closing.took, time.Since(start))
-			if err != nil {
-				closing.errs = append(closing.errs, fmt.Errorf("close lab %s: %w", id, err))
-			}
-		}()
-	})
+	}()
 }
 
 // awaitClosed waits for the background removals and returns their errors.
