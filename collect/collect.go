@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vpnlab/vpnlab/bgp"
 	"github.com/vpnlab/vpnlab/contract"
 	"github.com/vpnlab/vpnlab/diagnose"
 	"github.com/vpnlab/vpnlab/fakes/azure"
@@ -25,7 +26,6 @@ import (
 // be read at all is an error.
 func Evidence(ctx context.Context, l Lab, since time.Time) (diagnose.Evidence, error) {
 	ev := diagnose.Evidence{WindowStart: since.UTC()}
-	miss := func(what string, err error) { ev.Missing = append(ev.Missing, fmt.Sprintf("%s: %v", what, err)) }
 
 	before := snapshot(ctx, l)
 	var ike []string
@@ -37,25 +37,56 @@ func Evidence(ctx context.Context, l Lab, since time.Time) (diagnose.Evidence, e
 	after := snapshot(ctx, l)
 	ev.CollectedAt = time.Now().UTC()
 
-	if after.onpremErr != nil {
-		miss("on-prem device (vici)", after.onpremErr)
-	} else {
+	// The views below read different nodes and APIs: they run side by
+	// side (the point-to-site client's after the Azure model it is
+	// judged against), each naming what it missed in its own list, and
+	// the lists join in a fixed order.
+	var (
+		wg                             sync.WaitGroup
+		missDevice, missAzure, missP2S []string
+		missPath, missRadius           []string
+		nat                            *diagnose.PathNAT
+		routerOK                       = before.routerErr == nil && after.routerErr == nil
+	)
+	missIn := func(list *[]string) func(string, error) {
+		return func(what string, err error) { *list = append(*list, fmt.Sprintf("%s: %v", what, err)) }
+	}
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		if after.onpremErr != nil {
+			missIn(&missDevice)("on-prem device (vici)", after.onpremErr)
+			return
+		}
 		ev.Onprem = device(ctx, l, before.onprem, after.onprem, since)
-	}
-	model := l.AzureModel()
-	if after.azureErr != nil {
-		miss("Azure side (API)", after.azureErr)
-	} else {
-		ev.Azure, model = azureSide(ctx, l, before, after, since, miss)
-	}
-	if before.routerErr == nil && after.routerErr == nil {
+	}()
+	go func() {
+		defer wg.Done()
+		model := l.AzureModel()
+		if after.azureErr != nil {
+			missIn(&missAzure)("Azure side (API)", after.azureErr)
+		} else {
+			ev.Azure, model = azureSide(ctx, l, before, after, since, missIn(&missAzure))
+		}
+		ev.P2S = p2sClients(ctx, l, since, model, missIn(&missP2S))
+	}()
+	go func() {
+		defer wg.Done()
+		if routerOK {
+			nat = pathNAT(ctx, l)
+		} else {
+			missIn(&missPath)("internet router counters", after.routerErr)
+		}
+		ev.Radius = radiusServer(ctx, l, since, missIn(&missRadius))
+	}()
+	wg.Wait()
+	if routerOK {
 		ev.Path = pathDelta(before.router, after.router)
-		ev.Path.NAT = pathNAT(ctx, l)
-	} else {
-		miss("internet router counters", after.routerErr)
+		ev.Path.NAT = nat
 	}
-	ev.P2S = p2sClients(ctx, l, since, model, miss)
-	ev.Radius = radiusServer(ctx, l, since, miss)
+	for _, m := range [][]string{missDevice, missAzure, missPath, missP2S, missRadius} {
+		ev.Missing = append(ev.Missing, m...)
+	}
 	if ev.Onprem == nil && ev.Azure == nil {
 		return ev, fmt.Errorf("collect: neither side could be read: %v; %v", after.onpremErr, after.azureErr)
 	}
@@ -107,7 +138,26 @@ func device(ctx context.Context, l Lab, before, after []swan.IKESA, since time.T
 	local, peer := l.BGPConfig(lab.Onprem)
 	d.Config = diagnose.DeviceConfig{IKEVersion: conn.Version, IKEProposals: conn.Proposals, ESPProposals: conn.ESPProposals,
 		LocalASN: local, PeerASN: peer, DPDDelay: int(conn.DPDDelay / time.Second)}
-	if peers, err := l.BGPPeers(ctx, lab.OnpremGW); err == nil {
+	// The device's reads are independent: they run side by side, each
+	// into its own variable (deviceConfig alone writes d.Config meanwhile).
+	var (
+		wg                sync.WaitGroup
+		peers             []bgp.PeerStatus
+		peersErr          error
+		routes, tunnel    lab.ExecResult
+		routesErr, tunErr error
+	)
+	run := func(f func()) { wg.Add(1); go func() { defer wg.Done(); f() }() }
+	run(func() { peers, peersErr = l.BGPPeers(ctx, lab.OnpremGW) })
+	run(func() {
+		routes, routesErr = l.Exec(ctx, lab.OnpremGW, "ip", "-o", "route", "show", "dev", contract.TunnelIf)
+	})
+	// The tunnel as it is now: a fix may have changed its MTU and clamp.
+	run(func() { tunnel, tunErr = l.Exec(ctx, lab.OnpremGW, "vpnlab-node", "tunnel") })
+	run(func() { d.Log = deviceLog(ctx, l, lab.OnpremGW, since) })
+	run(func() { deviceConfig(ctx, l, d) })
+	wg.Wait()
+	if peersErr == nil {
 		for _, p := range peers {
 			d.BGP = append(d.BGP, diagnose.BGPPeer{Neighbor: p.Neighbor, State: p.State, LocalASN: p.LocalASN,
 				PeerASN: p.PeerASN, RoutesReceived: p.Received, NotificationsSent: p.NotificationsSent,
@@ -117,22 +167,19 @@ func device(ctx context.Context, l Lab, before, after []swan.IKESA, since time.T
 			}
 		}
 	}
-	if r, err := l.Exec(ctx, lab.OnpremGW, "ip", "-o", "route", "show", "dev", contract.TunnelIf); err == nil {
-		for _, line := range strings.Split(strings.TrimSpace(r.Stdout), "\n") {
+	if routesErr == nil {
+		for _, line := range strings.Split(strings.TrimSpace(routes.Stdout), "\n") {
 			if f := strings.Fields(line); len(f) > 0 {
 				d.Routes = append(d.Routes, f[0])
 			}
 		}
 	}
-	// The tunnel as it is now: a fix may have changed its MTU and clamp.
-	if r, err := l.Exec(ctx, lab.OnpremGW, "vpnlab-node", "tunnel"); err == nil && r.ExitCode == 0 {
+	if tunErr == nil && tunnel.ExitCode == 0 {
 		var t contract.Tunnel
-		if json.Unmarshal([]byte(r.Stdout), &t) == nil {
+		if json.Unmarshal([]byte(tunnel.Stdout), &t) == nil {
 			d.Config.TunnelMTU, d.Config.MSSClamp = t.MTU, t.MSSClamp
 		}
 	}
-	d.Log = deviceLog(ctx, l, lab.OnpremGW, since)
-	deviceConfig(ctx, l, d)
 	return d
 }
 

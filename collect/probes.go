@@ -19,14 +19,39 @@ import (
 // MTU; and from the device an IKE_SA_INIT to each of ike (public IPs) on UDP
 // 500 and 4500.
 func probes(ctx context.Context, l Lab, ike []string) *diagnose.Probes {
+	return probeSet(ctx, l, ike, true)
+}
+
+// DataPlane runs only the probes that say whether traffic flows from the
+// on-prem LAN to the Azure VM (what the trainee's healthy checks judge), in
+// parallel: the small pings, the TCP connect and the bulk transfer, as
+// Evidence runs them.
+func DataPlane(ctx context.Context, l Lab) *diagnose.Probes {
+	return probeSet(ctx, l, nil, false)
+}
+
+// probeSet runs the data-plane probes, with full also the path MTU sweep,
+// the route lookup, the IKE probes and (when the pings got no answer) the
+// ping back from the VM.
+func probeSet(ctx context.Context, l Lab, ike []string, full bool) *diagnose.Probes {
 	target := lab.AzureVMIP.String()
 	svc := net.JoinHostPort(target, strconv.Itoa(lab.VMPort))
 	p := &diagnose.Probes{Target: target, Gateway: lab.OnpremLANGW.String()}
 	var wg sync.WaitGroup
 	run := func(f func()) { wg.Add(1); go func() { defer wg.Done(); f() }() }
-	run(func() { p.Ping = ping(ctx, l, lab.OnpremHost, target) })
+	run(func() {
+		p.Ping = ping(ctx, l, lab.OnpremHost, target)
+		if full && p.Ping != nil && p.Ping.Received == 0 {
+			// The LAN cannot reach the VM: does the VM reach the LAN?
+			p.Reverse = ping(ctx, l, lab.AzureVM, lab.OnpremHostIP.String())
+		}
+	})
 	run(func() { p.TCPConnect = tcpProbe(ctx, l, "tcp", svc, "-timeout", "2s") })
 	run(func() { p.TCPBulk = tcpProbe(ctx, l, "bulk", svc, "-timeout", "3s", "-bytes", "262144") })
+	if !full {
+		wg.Wait()
+		return p
+	}
 	run(func() {
 		r, err := l.Exec(ctx, lab.OnpremHost, "vpnlab-node", "probe", "pmtu", target, "-max", "1500")
 		if err != nil || r.ExitCode != 0 {
@@ -55,10 +80,6 @@ func probes(ctx context.Context, l Lab, ike []string) *diagnose.Probes {
 		if r != nil { // a probe that could not run says nothing
 			p.IKE = append(p.IKE, *r)
 		}
-	}
-	if p.Ping != nil && p.Ping.Received == 0 {
-		// The LAN cannot reach the VM: does the VM reach the LAN?
-		p.Reverse = ping(ctx, l, lab.AzureVM, lab.OnpremHostIP.String())
 	}
 	return p
 }

@@ -140,8 +140,9 @@ func AzureGatewaySpec(s AzureSpec) (GatewaySpec, error) {
 		spec.Extra = append(spec.Extra, ExtraConn{PrivateKey: s.P2S.KeyPEM, Conn: p2s})
 		spec.OCSP = !vc.Radius()
 		for _, p := range vc.AddressPrefixes {
+			// The node routes the pool to point-to-site (not into the
+			// site-to-site tunnel's routes).
 			spec.Pools = append(spec.Pools, Pool{Name: "p2s-pool", Addrs: p})
-			spec.TunnelRoutes = append(spec.TunnelRoutes, p)
 		}
 	}
 	if m.Gateway.EnableBgp && m.Connection.EnableBgp {

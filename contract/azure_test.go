@@ -257,3 +257,23 @@ func TestIsAPIPA(t *testing.T) {
 		}
 	}
 }
+
+// The point-to-site pool is handed to charon and routed by the node to
+// point-to-site, not added to the site-to-site tunnel's routes: a pool
+// that overlaps on-prem would otherwise share the branch's route.
+func TestAzureGatewaySpecP2SPool(t *testing.T) {
+	m := azure.DefaultModel()
+	m.Connection.EnableBgp = false
+	m.LocalGateway.AddressPrefixes = []string{"198.18.10.0/24"}
+	m.Gateway.VpnClient = &azure.VpnClientConfiguration{AddressPrefixes: []string{"198.18.10.0/24"}, Protocols: []string{"IkeV2"}}
+	s, err := AzureGatewaySpec(AzureSpec{Model: m, SharedKey: "k3y", Instance: "IN_0", P2S: &P2SCert{ID: "gw.example"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []Pool{{Name: "p2s-pool", Addrs: "198.18.10.0/24"}}; !reflect.DeepEqual(s.Pools, want) {
+		t.Errorf("pools %+v, want %+v", s.Pools, want)
+	}
+	if want := []string{"198.18.10.0/24"}; !reflect.DeepEqual(s.TunnelRoutes, want) {
+		t.Errorf("tunnel routes %q, want only the local network gateway's %q", s.TunnelRoutes, want)
+	}
+}

@@ -38,7 +38,7 @@ func p2sPoolOverlap(v *view) (Verdict, bool) {
 			with = append(with, "the VNet")
 		}
 		if o := overlapping(pool, onprem); len(o) > 0 {
-			facts = append(facts, fmt.Sprintf("the P2S address pool %s overlaps the on-prem range %s (local network gateway's address space / the LAN behind the device)", pool, strings.Join(o, ", ")))
+			facts = append(facts, fmt.Sprintf("the P2S address pool %s overlaps the on-prem range %s (local network gateway's address space / the LAN behind the device): the gateway routes the whole pool to point-to-site clients, so the on-prem addresses in it are unreachable from the VNet", pool, strings.Join(o, ", ")))
 			with = append(with, "on-prem")
 		}
 	}

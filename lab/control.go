@@ -3,10 +3,12 @@ package lab
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/strongswan/govici/vici"
@@ -332,27 +334,28 @@ func (l *Lab) readSpecs(ctx context.Context) error {
 		}
 		return json.Unmarshal([]byte(r.Stdout), v)
 	}
-	var az contract.AzureSpec
-	if err := read(OnpremGW, &l.onprem); err != nil {
+	// Each node's spec is one exec: they run side by side.
+	var (
+		az   contract.AzureSpec
+		rs   contract.RadiusSpec
+		wg   sync.WaitGroup
+		errs = make([]error, 4)
+	)
+	for i, r := range []struct {
+		node string
+		v    any
+	}{{OnpremGW, &l.onprem}, {P2SClient, &l.p2s}, {AzureGW, &az}, {Radius, &rs}} {
+		if r.node != OnpremGW && r.node != AzureGW && l.nodes[r.node] == nil {
+			continue
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = read(r.node, r.v) }()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	if l.nodes[P2SClient] != nil {
-		if err := read(P2SClient, &l.p2s); err != nil {
-			return err
-		}
-	}
-	if err := read(AzureGW, &az); err != nil {
-		return err
-	}
-	if l.nodes[Radius] != nil {
-		var rs contract.RadiusSpec
-		if err := read(Radius, &rs); err != nil {
-			return err
-		}
-		if len(rs.Clients) > 0 && len(rs.Users) > 0 {
-			l.radius = &radiusSetup{secret: rs.Clients[0].Secret, password: rs.Users[0].Password}
-		}
-	}
+	l.radius = radiusOf(rs) // nil without a RADIUS server
 	return l.setAzure(az)
 }
 

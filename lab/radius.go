@@ -75,6 +75,16 @@ func (r *radiusSetup) useTLS(p *p2sPKI) error {
 	return nil
 }
 
+// radiusOf is the RADIUS setup of an attached lab, read back from its
+// server's spec (nil when it has no client or user): EAP-TLS included, so
+// that evidence of an attached lab reads the client's certificate.
+func radiusOf(rs contract.RadiusSpec) *radiusSetup {
+	if len(rs.Clients) == 0 || len(rs.Users) == 0 {
+		return nil
+	}
+	return &radiusSetup{secret: rs.Clients[0].Secret, password: rs.Users[0].Password, tls: rs.TLS}
+}
+
 // EAPTLS reports whether the lab's RADIUS users authenticate with EAP-TLS.
 func (l *Lab) EAPTLS() bool { return l.radius != nil && l.radius.tls != nil }
 

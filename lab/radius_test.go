@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/vpnlab/vpnlab/contract"
 )
 
 // RADIUS certificate authentication: the client keeps its certificate and
@@ -60,5 +62,30 @@ func TestRadiusEAPTLSSetup(t *testing.T) {
 	r2.useRadius(p.vpnClient(), &client2)
 	if client2.Conn.LocalEAP != "eap-mschapv2" || client2.Conn.LocalCert != "" || r2.spec().TLS != nil {
 		t.Errorf("MSCHAPv2 setup: %q, cert %v, TLS %v", client2.Conn.LocalEAP, client2.Conn.LocalCert != "", r2.spec().TLS != nil)
+	}
+}
+
+// An attached lab reads its RADIUS setup back from the server's spec, the
+// EAP-TLS mode included (without it, evidence of an attached EAP-TLS lab
+// would take the client for an EAP-MSCHAPv2 user and skip its certificate).
+func TestRadiusOfSpec(t *testing.T) {
+	p, err := newP2SPKI(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRadiusSetup()
+	if err := r.useTLS(p); err != nil {
+		t.Fatal(err)
+	}
+	l := &Lab{radius: radiusOf(r.spec())}
+	if !l.RadiusAuth() || !l.EAPTLS() {
+		t.Errorf("attached EAP-TLS lab: RADIUS %v, EAP-TLS %v; want both", l.RadiusAuth(), l.EAPTLS())
+	}
+	l = &Lab{radius: radiusOf(newRadiusSetup().spec())}
+	if !l.RadiusAuth() || l.EAPTLS() {
+		t.Errorf("attached EAP-MSCHAPv2 lab: RADIUS %v, EAP-TLS %v; want RADIUS only", l.RadiusAuth(), l.EAPTLS())
+	}
+	if radiusOf(contract.RadiusSpec{}) != nil {
+		t.Error("a spec without client or user gives a RADIUS setup")
 	}
 }

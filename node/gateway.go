@@ -93,6 +93,11 @@ func startGateway(ctx context.Context, spec contract.GatewaySpec, log *slog.Logg
 			return nil, err
 		}
 	}
+	if len(spec.Pools) > 0 {
+		if err := routePools(ctx, spec.Pools); err != nil {
+			return nil, err
+		}
+	}
 	if spec.BGP != nil {
 		for _, p := range append([]bgp.Peer{spec.BGP.Peer}, spec.BGP.ExtraPeers...) {
 			if err := g.routeIntoTunnel(ctx, p.Address+"/32"); err != nil {

@@ -22,7 +22,7 @@ import (
 // keep their SAs until they reconnect. A changed address pool is handed
 // out from then on: connected clients are disconnected (their addresses
 // leave the pool) and get an address of the new pool when they connect
-// again, and the pool's routes follow.
+// again, and the pool's routing follows (routePools).
 func (r *reconfigurer) reloadP2S(ctx context.Context, s *vici.Session, old, new azure.Model, gs contract.GatewaySpec) error {
 	if reflect.DeepEqual(old.Gateway.VpnClient, new.Gateway.VpnClient) {
 		return nil
@@ -82,18 +82,10 @@ func (r *reconfigurer) reloadPool(ctx context.Context, s *vici.Session, old, new
 			return err
 		}
 	}
-	for _, p := range was {
-		// The same prefix may also be on-prem's (the fault this pool had):
-		// its route stays when the local network gateway or BGP has it.
-		if !slices.Contains(now, p) && !slices.Contains(new.LocalGateway.AddressPrefixes, p) && !r.g.learnedRoute(p) {
-			_ = ip(ctx, "route", "del", p, "dev", contract.TunnelIf)
-		}
+	if err := routePools(ctx, gs.Pools); err != nil {
+		return err
 	}
-	for _, p := range now {
-		if err := r.g.routeIntoTunnel(ctx, p); err != nil {
-			return err
-		}
-	}
+	r.g.log.Info("point-to-site pool routed", "source", "node", "pool", now)
 	return nil
 }
 
@@ -102,11 +94,4 @@ func poolOf(m azure.Model) []string {
 		return nil
 	}
 	return m.Gateway.VpnClient.AddressPrefixes
-}
-
-// learnedRoute reports whether BGP installed a tunnel route for prefix.
-func (g *gateway) learnedRoute(prefix string) bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.routes[prefix]
 }

@@ -83,7 +83,7 @@ var _ = Describe("fault scenarios", Label("lab", "scenario"), func() {
 func run(ctx SpecContext, sc scenarios.Scenario, fix bool) (runner.Result, *lab.Lab) {
 	l, res, err := runner.Run(ctx, sc, runner.Options{Fix: fix,
 		Progress: func(step string, took time.Duration) { GinkgoWriter.Printf("  %-12s %6.2fs\n", step, took.Seconds()) }})
-	DeferCleanup(func(ctx SpecContext) { Expect(l.Close(ctx)).To(Succeed()) }, NodeTimeout(time.Minute))
+	closeAfter(l)
 	GinkgoWriter.Printf("verdict:\n%s\n", res.Verdict)
 	if res.FixedVerdict != nil {
 		GinkgoWriter.Printf("after the fix:\n%s\n", res.FixedVerdict)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -49,9 +50,23 @@ var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 	Expect(os.Setenv(lab.ScopeEnv, "suite-"+run+"-p"+strconv.Itoa(GinkgoParallelProcess()))).To(Succeed())
 }, NodeTimeout(3*time.Minute))
 
+// Most specs read only their own lab; those that look at every lab of the
+// process (leftovers, `lab up` without --lab, `lab down --all`) start once
+// the earlier specs' labs are gone. Scenario and walk specs start while
+// Docker still removes the previous spec's lab (closeAfter).
+var _ = BeforeEach(func() {
+	labels := CurrentSpecReport().Labels()
+	if slices.Contains(labels, "scenario") || slices.Contains(labels, "walk") {
+		return
+	}
+	closing.wg.Wait()
+})
+
 var _ = AfterSuite(func(ctx SpecContext) {
+	closeErr := awaitClosed() // the specs' labs, removed in the background
 	left := leftovers(ctx)
 	Expect(lab.Down(ctx, "")).To(Succeed()) // never leave a lab of this process behind, even on failure
+	Expect(closeErr).NotTo(HaveOccurred(), "removing the specs' labs")
 	Expect(left).To(BeEmpty(), "labelled lab objects remain after the suite")
 })
 

@@ -38,7 +38,9 @@ func (t trainee) vpnlab(ctx context.Context, args ...string) string {
 	cmd.Env = append(os.Environ(), "VPNLAB_STATE_DIR="+t.stateDir)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
+	start := time.Now()
 	out, err := cmd.Output()
+	GinkgoWriter.Printf("  vpnlab %s: %.1f s\n", args[0], time.Since(start).Seconds())
 	Expect(err).NotTo(HaveOccurred(), "vpnlab %v: %s", args, stderr.String())
 	return string(out)
 }

@@ -23,10 +23,13 @@ var _ = Describe("the trainee's walk", Label("lab", "walk"), func() {
 			Expect(err).NotTo(HaveOccurred())
 			stateDir := GinkgoT().TempDir()
 			GinkgoT().Setenv("VPNLAB_STATE_DIR", stateDir)
+			ph := newPhases()
 			l, since, _, err := runner.Start(ctx, sc, runner.Options{})
-			DeferCleanup(func(ctx SpecContext) { Expect(l.Close(ctx)).To(Succeed()) }, NodeTimeout(time.Minute))
+			closeAfter(l)
 			Expect(err).NotTo(HaveOccurred())
+			ph.mark("bring-up")
 			time.Sleep(sc.Settle)
+			ph.mark("settle")
 			want := training.Answer{Category: sc.Expect.Category, Fault: sc.Expect.Fault}
 			Expect(training.Begin(l.ID(), sc.Name, sc.Briefing, want, since).Save()).To(Succeed())
 			t := trainee{l: l, stateDir: stateDir}
@@ -34,6 +37,7 @@ var _ = Describe("the trainee's walk", Label("lab", "walk"), func() {
 
 			first := t.check(ctx)
 			GinkgoWriter.Printf("first check: %d symptom(s): %+v\n", len(first.Remaining()), first.Remaining())
+			ph.mark("first check")
 			// A lab that recovered by itself still shows what happened: the
 			// first check reads the losses since the lab came up.
 			Expect(first.Healthy).To(BeFalse(), "the faulty lab's check names symptoms")
@@ -43,6 +47,7 @@ var _ = Describe("the trainee's walk", Label("lab", "walk"), func() {
 			Expect(strings.ToLower(strings.Join(h.Lines, "\n"))).NotTo(ContainSubstring(sc.Name), "a hint names the scenario")
 			Expect(t.answer(ctx, training.Answer{Category: "routing", Fault: "no-such-fault"})).To(BeFalse(), "a wrong answer is graded wrong")
 			Expect(t.answer(ctx, want)).To(BeTrue(), "the right answer is graded right")
+			ph.mark("hints+answers")
 
 			if !ok {
 				Fail("no real-way fix for " + sc.Expect.Fault)
@@ -50,10 +55,13 @@ var _ = Describe("the trainee's walk", Label("lab", "walk"), func() {
 			GinkgoWriter.Printf("fix the real way: %s\n", fix.how)
 			fixed := time.Now()
 			fix.fix(ctx, t)
+			ph.mark("fix")
 			t.awaitHealthy(ctx, 3*time.Minute)
 			GinkgoWriter.Printf("healthy %.1f s after the fix\n", time.Since(fixed).Seconds())
+			ph.mark("await healthy")
 
 			t.expectScore(ctx, sc.Name, 1)
+			ph.mark("score")
 		}, NodeTimeout(8*time.Minute))
 	}
 })
@@ -72,10 +80,13 @@ var _ = Describe("the trainee's recorded walk", Label("lab", "walk"), func() {
 		It(sc.Name+": check, hints 1-3, answer, the recorded real-way fix, check healthy, score", Label("walk-"+sc.Name, sc.Name), func(ctx SpecContext) {
 			stateDir := GinkgoT().TempDir()
 			GinkgoT().Setenv("VPNLAB_STATE_DIR", stateDir)
+			ph := newPhases()
 			l, since, _, err := runner.Start(ctx, sc, runner.Options{})
-			DeferCleanup(func(ctx SpecContext) { Expect(l.Close(ctx)).To(Succeed()) }, NodeTimeout(time.Minute))
+			closeAfter(l)
 			Expect(err).NotTo(HaveOccurred())
+			ph.mark("bring-up")
 			time.Sleep(sc.Settle + sc.Expose)
+			ph.mark("settle+expose")
 			want := training.Answer{Category: sc.Expect.Category, Fault: sc.Expect.Fault}
 			Expect(training.Begin(l.ID(), sc.Name, sc.Briefing, want, since).Save()).To(Succeed())
 			t := trainee{l: l, stateDir: stateDir}
@@ -88,6 +99,7 @@ var _ = Describe("the trainee's recorded walk", Label("lab", "walk"), func() {
 				first = t.check(ctx)
 			}
 			GinkgoWriter.Printf("first check: %d symptom(s): %+v\n", len(first.Remaining()), first.Remaining())
+			ph.mark("first check")
 			// A lab that recovered by itself still shows what happened: the
 			// first check reads the losses since the lab came up.
 			Expect(first.Healthy).To(BeFalse(), "the faulty lab's check names symptoms")
@@ -108,18 +120,23 @@ var _ = Describe("the trainee's recorded walk", Label("lab", "walk"), func() {
 			}
 			Expect(t.answer(ctx, training.Answer{Category: "routing", Fault: "no-such-fault"})).To(BeFalse(), "a wrong answer is graded wrong")
 			Expect(t.answer(ctx, want)).To(BeTrue(), "the right answer is graded right")
+			ph.mark("hints+answers")
 
 			fixed := time.Now()
 			t.walk(ctx, sc.Walk)
+			ph.mark("fix")
 			t.awaitHealthy(ctx, 3*time.Minute)
 			GinkgoWriter.Printf("healthy %.1f s after the fix\n", time.Since(fixed).Seconds())
+			ph.mark("await healthy")
 			if sc.Expose > 0 {
 				time.Sleep(sc.Expose)
 				again := t.check(ctx)
 				Expect(again.Healthy).To(BeTrue(), "after the exposing event again: %+v", again.Remaining())
+				ph.mark("exposed again")
 			}
 
 			t.expectScore(ctx, sc.Name, 3)
+			ph.mark("score")
 		}, NodeTimeout(8*time.Minute))
 	}
 })

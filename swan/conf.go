@@ -50,6 +50,11 @@ type RadiusServer struct {
 	Timeout float64
 }
 
+// RoutingTable is the routing table kernel-libipsec installs its CHILD SAs'
+// routes in (a responder's: a host route to each point-to-site client's
+// virtual IP).
+const RoutingTable = 220
+
 // Conf renders strongswan.conf for a lab node. One setting a line: a one-line
 // section silently breaks the ones after it.
 func Conf(o ConfOptions) string {
@@ -75,7 +80,7 @@ func Conf(o ConfOptions) string {
 	w("  cert_cache = no")
 	// kernel-libipsec installs routes into table 220 regardless; keep that
 	// table behind main so that only the lab's own routes into ipsec0 count.
-	w("  routing_table = 220")
+	w("  routing_table = %d", RoutingTable)
 	w("  routing_table_prio = 40000")
 	w("  retry_initiate_interval = 5")
 	if o.RetransmitTries > 0 {

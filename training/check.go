@@ -193,14 +193,12 @@ var pingRE = regexp.MustCompile(`(\d+) packets transmitted, (\d+) received`)
 
 // Observe reads the lab for the checks, its parts in parallel: the status
 // (lab.Status, with the gateway's TunnelDiagnosticLog), its
-// RouteDiagnosticLog, the data-plane probes (collect.Evidence) and a ping
-// back. The window it returns ends when the reading began: a record
-// written later belongs to the next check's.
-func Observe(ctx context.Context, l *lab.Lab) (Observed, diagnose.Evidence, error) {
+// RouteDiagnosticLog, the data-plane probes (collect.DataPlane: the checks
+// judge no other evidence) and a ping back. The window it returns ends when
+// the reading began: a record written later belongs to the next check's.
+func Observe(ctx context.Context, l *lab.Lab) (Observed, error) {
 	var o Observed
 	o.Window.To = time.Now().UTC()
-	var ev diagnose.Evidence
-	var evErr error
 	// Azure programs a NIC's routes after a route table or peering
 	// change; a fix made through the API reaches the VM here (best effort).
 	_ = l.SyncVMRoutes(ctx)
@@ -218,17 +216,10 @@ func Observe(ctx context.Context, l *lab.Lab) (Observed, diagnose.Evidence, erro
 			o.RouteLog = nil
 		}
 	}()
-	go func() {
-		defer wg.Done()
-		ev, evErr = collect.Evidence(ctx, l, time.Now().Add(-2*time.Minute))
-		o.Probes = ev.Probes
-	}()
+	go func() { defer wg.Done(); o.Probes = collect.DataPlane(ctx, l) }()
 	go func() { defer wg.Done(); o.Back = ping(ctx, l, lab.AzureVM, lab.OnpremHostIP.String()) }()
 	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return o, ev, err
-	}
-	return o, ev, evErr
+	return o, ctx.Err()
 }
 
 // ping sends three echoes from a node to addr; nil when it could not run.

@@ -28,7 +28,7 @@ func RunCheck(ctx context.Context, l *lab.Lab) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	o, _, err := Observe(ctx, l)
+	o, err := Observe(ctx, l)
 	if err != nil && ctx.Err() != nil {
 		return Report{}, err
 	}
@@ -43,15 +43,22 @@ func RunCheck(ctx context.Context, l *lab.Lab) (Report, error) {
 	return r, s.Save()
 }
 
-// verdict collects evidence since training began and asks the engine.
+// verdict collects evidence since training began and asks the engine (or
+// reuses the last verdict, see VerdictReuse).
 func verdict(ctx context.Context, l *lab.Lab, s State) (diagnose.Verdict, error) {
+	if v, ok := reusable(s, time.Now()); ok {
+		return v, nil
+	}
 	since := s.Started.Add(-30 * time.Second)
 	if time.Since(since) > 10*time.Minute {
 		since = time.Now().Add(-10 * time.Minute)
 	}
 	var t runner.Timings
-	_, v, err := runner.Diagnose(ctx, l, since, &t)
-	return v, err
+	ev, v, err := runner.Diagnose(ctx, l, since, &t)
+	if err != nil {
+		return v, err
+	}
+	return v, keepVerdict(s, ev.CollectedAt, v)
 }
 
 // RunHint gives the next hint on l and records it.

@@ -1,0 +1,55 @@
+package training
+
+import (
+	"testing"
+	"time"
+
+	"github.com/vpnlab/vpnlab/diagnose"
+)
+
+func TestVerdictReuse(t *testing.T) {
+	t.Setenv("VPNLAB_STATE_DIR", t.TempDir())
+	t0 := time.Date(2026, 12, 1, 22, 0, 0, 0, time.UTC)
+	s := Begin("lab1", "", "", Answer{}, t0)
+	fault := diagnose.Verdict{Category: "tunnel-setup", Fault: "ike-policy-mismatch"}
+	at := t0.Add(time.Minute)
+	if err := keepVerdict(s, at, fault); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		s    State
+		now  time.Time
+		want bool
+	}{
+		{"the next hint, seconds later", s, at.Add(5 * time.Second), true},
+		{"after the reuse period", s, at.Add(VerdictReuse + time.Second), false},
+		{"another training on the lab", Begin("lab1", "", "", Answer{}, t0.Add(time.Second)), at.Add(time.Second), false},
+		{"a check found the lab healthy since", func() State {
+			s := s
+			s.Checks = []CheckMark{{At: at.Add(2 * time.Second), Healthy: true}}
+			return s
+		}(), at.Add(5 * time.Second), false},
+		{"a check found symptoms since", func() State {
+			s := s
+			s.Checks = []CheckMark{{At: at.Add(2 * time.Second), Remaining: 2}}
+			return s
+		}(), at.Add(5 * time.Second), true},
+	}
+	for _, c := range cases {
+		v, ok := reusable(c.s, c.now)
+		if ok != c.want || ok && v.Fault != fault.Fault {
+			t.Errorf("%s: reused %v (%+v), want %v", c.name, ok, v, c.want)
+		}
+	}
+	// A verdict that names no fault is not kept: the next hint looks again.
+	s2 := Begin("lab2", "", "", Answer{}, t0)
+	for _, v := range []diagnose.Verdict{{Category: diagnose.Unknown}, {Category: diagnose.Healthy}} {
+		if err := keepVerdict(s2, at, v); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := reusable(s2, at.Add(time.Second)); ok {
+			t.Errorf("a %s verdict was reused", v.Category)
+		}
+	}
+}
