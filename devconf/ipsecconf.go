@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/vpnlab/vpnlab/compat"
 )
 
 // kv is one "key=value" line of an ipsec.conf conn section.
@@ -217,4 +219,19 @@ func readSecrets(r *Result, f File, peer string) {
 		e := entries[best]
 		r.Device.PSK = atSecret(e.key, src(f.Name, e.line))
 	}
+}
+
+// openConn parses an ipsec.conf, picks the connection to Azure and names
+// the device after it; head is where that conn section starts.
+func openConn(r *Result, f File) (*section, compat.Source, error) {
+	secs, err := parseIPsecConf(r, f)
+	if err != nil {
+		return nil, compat.Source{}, err
+	}
+	c := pickConn(r, f.Name, secs)
+	if c == nil {
+		return nil, compat.Source{}, &SyntaxError{File: f.Name, Msg: "no conn section"}
+	}
+	r.Device.Name = c.name
+	return c, src(f.Name, c.line), nil
 }

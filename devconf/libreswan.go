@@ -53,17 +53,11 @@ var lswIgnored = map[string]bool{"auto": true, "leftsourceip": true, "rightsourc
 
 func importLibreswan(r *Result, files []File) error {
 	f := files[0]
-	secs, err := parseIPsecConf(r, f)
+	c, head, err := openConn(r, f)
 	if err != nil {
 		return err
 	}
-	c := pickConn(r, f.Name, secs)
-	if c == nil {
-		return &SyntaxError{File: f.Name, Msg: "no conn section"}
-	}
 	d := &r.Device
-	d.Name = c.name
-	head := src(f.Name, c.line)
 	d.IKEVersion = compat.At(2, head)
 	d.NATT = compat.At("auto", head)
 	d.MSSOutside = true

@@ -53,17 +53,11 @@ var swIgnored = map[string]bool{"auto": true, "leftsourceip": true, "rightsource
 
 func importStrongswan(r *Result, files []File) error {
 	f := files[0]
-	secs, err := parseIPsecConf(r, f)
+	c, head, err := openConn(r, f)
 	if err != nil {
 		return err
 	}
-	c := pickConn(r, f.Name, secs)
-	if c == nil {
-		return &SyntaxError{File: f.Name, Msg: "no conn section"}
-	}
 	d := &r.Device
-	d.Name = c.name
-	head := src(f.Name, c.line)
 	d.IKEVersion = compat.At(2, head) // keyexchange=ike initiates IKEv2
 	d.NATT = compat.At("auto", head)
 	d.MSSOutside = true

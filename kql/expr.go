@@ -204,46 +204,33 @@ func hasTerm(s, needle string, cs bool) bool {
 	if needle == "" {
 		return true
 	}
-	for i := 0; ; {
-		j := strings.Index(s[i:], needle)
-		if j < 0 {
-			return false
-		}
-		j += i
-		end := j + len(needle)
+	return anyOccurrence(s, needle, func(j, end int) bool {
 		startOK := j == 0 || !isTermChar(s[j-1]) || !isTermChar(needle[0])
 		endOK := end == len(s) || !isTermChar(s[end]) || !isTermChar(needle[len(needle)-1])
-		if startOK && endOK {
-			return true
-		}
-		i = j + 1
-	}
+		return startOK && endOK
+	})
 }
 
 func hasPrefixTerm(s, needle string) bool {
 	s, needle = strings.ToLower(s), strings.ToLower(needle)
-	for i := 0; ; {
-		j := strings.Index(s[i:], needle)
-		if j < 0 {
-			return false
-		}
-		j += i
-		if j == 0 || !isTermChar(s[j-1]) {
-			return true
-		}
-		i = j + 1
-	}
+	return anyOccurrence(s, needle, func(j, _ int) bool { return j == 0 || !isTermChar(s[j-1]) })
 }
 
 func hasSuffixTerm(s, needle string) bool {
 	s, needle = strings.ToLower(s), strings.ToLower(needle)
+	return anyOccurrence(s, needle, func(_, end int) bool { return end == len(s) || !isTermChar(s[end]) })
+}
+
+// anyOccurrence reports whether ok holds for some occurrence s[j:end] of
+// needle in s.
+func anyOccurrence(s, needle string, ok func(j, end int) bool) bool {
 	for i := 0; ; {
 		j := strings.Index(s[i:], needle)
 		if j < 0 {
 			return false
 		}
 		j += i
-		if end := j + len(needle); end == len(s) || !isTermChar(s[end]) {
+		if ok(j, j+len(needle)) {
 			return true
 		}
 		i = j + 1
