@@ -262,12 +262,31 @@ func (l *Lab) routerExec(ctx context.Context, cmd ...string) error {
 // SetTunnelMTU sets the MTU of a gateway's tunnel interface and clamps TCP
 // MSS to fit (mss 0 = MTU − 40); the gateway does it (vpnlab-node tunnel).
 func (l *Lab) SetTunnelMTU(ctx context.Context, side contract.Side, mtu, mss int) error {
-	name, _, err := l.gatewayOf(side)
+	if mss == 0 {
+		mss = mtu - 40
+	}
+	return l.setTunnel(ctx, side, mtu, mss)
+}
+
+// RestoreTunnelMTU sets a gateway's tunnel MTU and MSS clamp back to its
+// spec's (the profile's: MTU 1400 when unset, no clamp when unset).
+func (l *Lab) RestoreTunnelMTU(ctx context.Context, side contract.Side) error {
+	_, spec, err := l.gatewayOf(side)
 	if err != nil {
 		return err
 	}
-	if mss == 0 {
-		mss = mtu - 40
+	mtu := spec.TunnelMTU
+	if mtu == 0 {
+		mtu = 1400
+	}
+	return l.setTunnel(ctx, side, mtu, spec.MSSClamp)
+}
+
+// setTunnel runs vpnlab-node tunnel in a side's gateway (mss 0: no clamp).
+func (l *Lab) setTunnel(ctx context.Context, side contract.Side, mtu, mss int) error {
+	name, _, err := l.gatewayOf(side)
+	if err != nil {
+		return err
 	}
 	cmd := []string{"vpnlab-node", "tunnel", strconv.Itoa(mtu), strconv.Itoa(mss)}
 	r, err := l.Exec(ctx, name, cmd...)

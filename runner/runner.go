@@ -78,15 +78,12 @@ func Start(ctx context.Context, sc scenarios.Scenario, o Options) (*lab.Lab, tim
 	progress("tunnel up", wt.TunnelUp)
 	progress("bgp up", wt.BGPUp)
 	progress("healthy", wt.Healthy)
-	since := time.Now()
-	step := since
-	for _, f := range sc.Faults {
-		if err := f.Inject(ctx, l); err != nil {
-			return l, since, t, fmt.Errorf("inject %s: %w", f.Kind(), err)
-		}
+	since, err := inject(ctx, l, sc)
+	if err != nil {
+		return l, since, t, err
 	}
 	if len(sc.Faults) > 0 {
-		progress("inject", time.Since(step))
+		progress("inject", time.Since(since))
 	}
 	return l, since, t, nil
 }
@@ -146,10 +143,20 @@ func Run(ctx context.Context, sc scenarios.Scenario, o Options) (*lab.Lab, Resul
 	if !o.Fix {
 		return l, res, nil
 	}
+	return l, res, FixAndVerify(ctx, l, sc, &res, progress)
+}
+
+// FixAndVerify applies sc's fixes to a lab its faults were injected into,
+// waits until the lab is healthy and settled, and records the verdict
+// after the fix in res.
+func FixAndVerify(ctx context.Context, l *lab.Lab, sc scenarios.Scenario, res *Result, progress func(step string, took time.Duration)) error {
+	if progress == nil {
+		progress = func(string, time.Duration) {}
+	}
 	fixAt := time.Now()
 	for i := len(sc.Faults) - 1; i >= 0; i-- {
 		if err := sc.Faults[i].Fix(ctx, l); err != nil {
-			return l, res, fmt.Errorf("fix %s: %w", sc.Faults[i].Kind(), err)
+			return fmt.Errorf("fix %s: %w", sc.Faults[i].Kind(), err)
 		}
 	}
 	// Healthy means settled: a restored connection is re-established by a
@@ -158,7 +165,7 @@ func Run(ctx context.Context, sc scenarios.Scenario, o Options) (*lab.Lab, Resul
 	wctx, cancel := context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
 	if st, err := l.WaitSettled(wctx); err != nil {
-		return l, res, fmt.Errorf("after the fix the lab did not become healthy: %w (%s)", err, brief(st))
+		return fmt.Errorf("after the fix the lab did not become healthy: %w (%s)", err, brief(st))
 	}
 	healthyAt := time.Now()
 	res.Timings.FixToHealthy = healthyAt.Sub(fixAt)
@@ -170,7 +177,33 @@ func Run(ctx context.Context, sc scenarios.Scenario, o Options) (*lab.Lab, Resul
 	var ft Timings
 	fev, fv, err := Diagnose(ctx, l, healthyAt, &ft)
 	res.FixedEvidence, res.FixedVerdict = &fev, &fv
-	return l, res, err
+	return err
+}
+
+// Reinject injects sc's faults again into a lab FixAndVerify repaired,
+// first taking back the workarounds of the fixes that did not undo their
+// fault (scenarios.Reverter), and returns when it did.
+func Reinject(ctx context.Context, l *lab.Lab, sc scenarios.Scenario) (time.Time, error) {
+	for i := len(sc.Faults) - 1; i >= 0; i-- {
+		if r, ok := sc.Faults[i].(scenarios.Reverter); ok {
+			if err := r.Revert(ctx, l); err != nil {
+				return time.Now(), fmt.Errorf("revert the fix of %s: %w", sc.Faults[i].Kind(), err)
+			}
+		}
+	}
+	return inject(ctx, l, sc)
+}
+
+// inject injects sc's faults into a running, healthy lab and returns when
+// it did.
+func inject(ctx context.Context, l *lab.Lab, sc scenarios.Scenario) (time.Time, error) {
+	since := time.Now()
+	for _, f := range sc.Faults {
+		if err := f.Inject(ctx, l); err != nil {
+			return since, fmt.Errorf("inject %s: %w", f.Kind(), err)
+		}
+	}
+	return since, nil
 }
 
 // Diagnose collects evidence from a running lab since a time and runs the engine on it.

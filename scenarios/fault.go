@@ -26,6 +26,9 @@ type Lab interface {
 	UnlimitPath(ctx context.Context, max int, icmp bool) error
 	// SetTunnelMTU sets a side's tunnel MTU and clamps TCP MSS (0 = MTU − 40).
 	SetTunnelMTU(ctx context.Context, side contract.Side, mtu, mss int) error
+	// RestoreTunnelMTU sets a side's tunnel MTU and MSS clamp back to its
+	// profile's.
+	RestoreTunnelMTU(ctx context.Context, side contract.Side) error
 	SetBGPPeerASN(ctx context.Context, side contract.Side, peerASN, localASN uint32) error
 	RestoreBGPPeer(ctx context.Context, side contract.Side) error
 	ReissueClientCert(ctx context.Context, notBefore, notAfter time.Time) error
@@ -43,4 +46,12 @@ type Fault interface {
 	Describe() string
 	Inject(ctx context.Context, l Lab) error
 	Fix(ctx context.Context, l Lab) error
+}
+
+// Reverter is a fault whose fix works around it rather than undoing it
+// (the path stays limited and the device adapts to it). Revert takes the
+// workaround back, so that the fault shows again when it is injected
+// again into the repaired lab; faults whose fix undoes them need none.
+type Reverter interface {
+	Revert(ctx context.Context, l Lab) error
 }

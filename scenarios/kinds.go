@@ -265,6 +265,12 @@ func (f *pathMTU) Fix(ctx context.Context, l Lab) error {
 	return l.SetTunnelMTU(ctx, contract.Onprem, f.MaxPacket-espOverhead, 0)
 }
 
+// Revert takes the fix's tunnel MTU and MSS clamp back to the profile's:
+// the path still drops big packets, so the black hole is back.
+func (f *pathMTU) Revert(ctx context.Context, l Lab) error {
+	return l.RestoreTunnelMTU(ctx, contract.Onprem)
+}
+
 // bgpASN misconfigures an ASN of one side's BGP session (seed 000 §5.5 cause 4).
 type bgpASN struct {
 	Side  contract.Side `yaml:"side"`

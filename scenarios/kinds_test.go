@@ -69,6 +69,9 @@ func (l *recLab) ReissueClientCert(_ context.Context, notBefore, notAfter time.T
 	return l.rec("ReissueClientCert")
 }
 func (l *recLab) RestoreClientCert(_ context.Context) error { return l.rec("RestoreClientCert") }
+func (l *recLab) RestoreTunnelMTU(_ context.Context, side contract.Side) error {
+	return l.rec("RestoreTunnelMTU %s", side)
+}
 func (l *recLab) Failover(_ context.Context, planned bool, switchTime time.Duration) error {
 	return l.rec("Failover %v %v", planned, switchTime)
 }
@@ -396,5 +399,27 @@ func TestShippedFaults(t *testing.T) {
 		if !slices.Equal(l.calls, w) {
 			t.Errorf("%s called\n%s\nwant\n%s", s.Name, strings.Join(l.calls, "\n"), strings.Join(w, "\n"))
 		}
+	}
+}
+
+// TestRevert checks that a fix which works around its fault (the path-MTU
+// fix adapts the device; the path stays limited) is taken back before the
+// fault is injected again, and that faults whose fix undoes them need no
+// Revert.
+func TestRevert(t *testing.T) {
+	f := parseOne(t, "  - kind: path-mtu", "    max_packet: 1300", "    icmp: false")
+	r, ok := f.(Reverter)
+	if !ok {
+		t.Fatal("path-mtu's fix adapts the device: it must be revertible")
+	}
+	l := &recLab{}
+	if err := r.Revert(context.Background(), l); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"RestoreTunnelMTU onprem"}; !slices.Equal(l.calls, want) {
+		t.Errorf("Revert called %v, want %v", l.calls, want)
+	}
+	if _, ok := parseOne(t, "  - kind: shared-key", "    side: azure", "    value: Secret123").(Reverter); ok {
+		t.Error("shared-key's fix restores the key: no Revert wanted")
 	}
 }

@@ -5,50 +5,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/vpnlab/vpnlab/diagnose"
 	"github.com/vpnlab/vpnlab/lab"
-	"github.com/vpnlab/vpnlab/offline"
-	"github.com/vpnlab/vpnlab/scenarios"
 )
-
-// For every fault scenario: export what the lab produced the way a real
-// device and Azure would have (charon's log file, swanctl and gobgpd output,
-// ping runs, an AzureDiagnostics export and the connection resource),
-// diagnose it offline, and get the live engine's category and fault.
-var _ = Describe("offline diagnosis round trip", Label("lab", "offline"), func() {
-	for _, sc := range scenarios.All() {
-		if len(sc.Faults) == 0 {
-			continue
-		}
-		It(sc.Name, Label(sc.Expect.Fault), func(ctx SpecContext) {
-			if !sc.Offline {
-				Skip(sc.Name + ": judged from configuration, the Azure model or the Activity Log, which the exported files do not carry")
-			}
-			res, l := run(ctx, sc, false)
-			dir := GinkgoT().TempDir()
-			export(ctx, l, dir)
-			Expect(l.Close(ctx)).To(Succeed())
-
-			ev, rep, err := offline.Evidence(dir)
-			for _, f := range rep.Files {
-				GinkgoWriter.Printf("offline: %s as %s: %d lines, %d used, %d ignored\n", f.Path, f.Format, f.Lines, f.Used, f.Ignored)
-			}
-			Expect(err).NotTo(HaveOccurred())
-			v := diagnose.Diagnose(ev)
-			GinkgoWriter.Printf("offline verdict:\n%s\n", v)
-			Expect(v.Category).To(Equal(res.Verdict.Category), "offline category; live verdict:\n%s", res.Verdict)
-			Expect(v.Fault).To(Equal(res.Verdict.Fault), "offline fault; live verdict:\n%s", res.Verdict)
-			exported, err := os.ReadFile(filepath.Join(dir, "azure", "AzureDiagnostics.json"))
-			Expect(err).NotTo(HaveOccurred())
-			Expect(string(exported)).NotTo(ContainSubstring("PRIVATE KEY"))
-		}, NodeTimeout(5*time.Minute))
-	}
-})
 
 // export writes the incident's files as an engineer would collect them.
 func export(ctx SpecContext, l *lab.Lab, dir string) {
