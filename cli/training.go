@@ -115,12 +115,21 @@ func answer(ctx context.Context, args []string, out, errw io.Writer) error {
 			return usagef("answer needs --category C --fault F")
 		}
 	}
-	l, err := lab.Attach(ctx, *id)
+	labID, err := labIDOf(ctx, *id)
 	if err != nil {
 		return err
 	}
-	defer l.Release()
-	ok, st, err := training.RunAnswer(ctx, l, training.Answer{Category: *cat, Fault: *fault})
+	var l *lab.Lab
+	defer func() {
+		if l != nil {
+			l.Release()
+		}
+	}()
+	attach := func() (*lab.Lab, error) {
+		l, err = lab.Attach(ctx, labID)
+		return l, err
+	}
+	ok, st, err := training.AnswerOn(ctx, labID, attach, training.Answer{Category: *cat, Fault: *fault})
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/strongswan/govici/vici"
+	"github.com/vishvananda/netlink"
 
 	"github.com/vpnlab/vpnlab/contract"
 	"github.com/vpnlab/vpnlab/swan"
@@ -269,7 +271,8 @@ func (l *Lab) SetTunnelMTU(ctx context.Context, side contract.Side, mtu, mss int
 }
 
 // RestoreTunnelMTU sets a gateway's tunnel MTU and MSS clamp back to its
-// spec's (the profile's: MTU 1400 when unset, no clamp when unset).
+// spec's (the profile's: MTU 1400 when unset, no clamp when unset), and its
+// LAN host forgets the path MTU it learned meanwhile.
 func (l *Lab) RestoreTunnelMTU(ctx context.Context, side contract.Side) error {
 	_, spec, err := l.gatewayOf(side)
 	if err != nil {
@@ -279,7 +282,22 @@ func (l *Lab) RestoreTunnelMTU(ctx context.Context, side contract.Side) error {
 	if mtu == 0 {
 		mtu = 1400
 	}
-	return l.setTunnel(ctx, side, mtu, spec.MSSClamp)
+	if err := l.setTunnel(ctx, side, mtu, spec.MSSClamp); err != nil {
+		return err
+	}
+	// The side's LAN hosts cached the smaller path MTU the tunnel reported
+	// ("fragmentation needed"), for 10 minutes: forget it, or they would
+	// keep sending small packets and hide a black hole on the path.
+	host := OnpremHost
+	if side == Azure {
+		host = AzureVM
+	}
+	return l.inNetns(ctx, host, func(*netlink.Handle) error {
+		if err := os.WriteFile("/proc/sys/net/ipv4/route/flush", []byte("1"), 0); err != nil {
+			return fmt.Errorf("%s: flush the route cache: %w", host, err)
+		}
+		return nil
+	})
 }
 
 // setTunnel runs vpnlab-node tunnel in a side's gateway (mss 0: no clamp).

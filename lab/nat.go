@@ -84,23 +84,30 @@ func (l *Lab) iptables(ctx context.Context, op string, r []string) error {
 	return l.routerExec(ctx, args...)
 }
 
-// inRouterNetns runs fn on a thread in the router's network namespace: its
-// /proc/sys/net is the router's (which the container mounts read-only).
+// inRouterNetns runs fn on a thread in the router's network namespace (see
+// inNetns).
 func (l *Lab) inRouterNetns(ctx context.Context, fn func(h *netlink.Handle) error) error {
-	n := l.nodes[Internet]
+	return l.inNetns(ctx, Internet, fn)
+}
+
+// inNetns runs fn on a thread in a node's network namespace: its
+// netlink handle, and /proc/sys/net as the node sees it (which the
+// container mounts read-only).
+func (l *Lab) inNetns(ctx context.Context, node string, fn func(h *netlink.Handle) error) error {
+	n := l.nodes[node]
 	if n == nil {
-		return fmt.Errorf("no node %s", Internet)
+		return fmt.Errorf("no node %s", node)
 	}
 	res, err := l.cli.ContainerInspect(ctx, n.ContainerID, client.ContainerInspectOptions{})
 	if err != nil {
 		return err
 	}
 	if res.Container.State == nil || res.Container.State.Pid == 0 {
-		return fmt.Errorf("%s is not running", Internet)
+		return fmt.Errorf("%s is not running", node)
 	}
 	target, err := netns.GetFromPid(res.Container.State.Pid)
 	if err != nil {
-		return fmt.Errorf("%s's namespace: %w (needs root)", Internet, err)
+		return fmt.Errorf("%s's namespace: %w (needs root)", node, err)
 	}
 	defer target.Close()
 	h, err := netlink.NewHandleAt(target)

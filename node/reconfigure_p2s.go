@@ -65,12 +65,14 @@ func (r *reconfigurer) reloadPool(ctx context.Context, s *vici.Session, old, new
 	if slices.Equal(was, now) {
 		return nil
 	}
-	_ = swan.TerminateIKE(ctx, s, contract.P2SConnName)
 	for _, p := range gs.Pools {
 		// charon refuses to replace a pool while a lease is online: the
-		// clients' SAs go away within moments of the terminate.
+		// clients' SAs go away within moments of the terminate. A client
+		// that reconnects at once takes a lease of the old pool again, so
+		// each attempt disconnects the clients anew.
 		var err error
 		for range 25 {
+			_ = swan.TerminateIKE(ctx, s, contract.P2SConnName)
 			if err = swan.LoadPool(ctx, s, p.Name, p.Addrs); err == nil {
 				break
 			}

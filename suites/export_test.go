@@ -27,12 +27,12 @@ func export(ctx SpecContext, l *lab.Lab, dir string) {
 	sas := func() string { return sh(lab.OnpremGW, "swanctl --list-sas --uri tcp://127.0.0.1:4502") }
 	listing := sas()
 	// The engineer's own tests from the LAN: small pings, then DF-sized ones.
-	var pings strings.Builder
-	pings.WriteString(sh(lab.OnpremHost, "ping -c 4 -i 0.25 -W 1 "+lab.AzureVMIP.String()+" 2>&1"))
+	// (One shell in the host runs them all, one after another.)
+	pings := []string{"ping -c 4 -i 0.25 -W 1 " + lab.AzureVMIP.String() + " 2>&1"}
 	for _, size := range []int{576, 1000, 1200, 1230, 1250, 1300, 1350, 1400, 1450, 1500} {
-		pings.WriteString(sh(lab.OnpremHost, "ping -M do -c 2 -W 1 -s "+itoa(size-28)+" "+lab.AzureVMIP.String()+" 2>&1"))
+		pings = append(pings, "ping -M do -c 2 -W 1 -s "+itoa(size-28)+" "+lab.AzureVMIP.String()+" 2>&1")
 	}
-	write("onprem/ping.txt", pings.String())
+	write("onprem/ping.txt", sh(lab.OnpremHost, strings.Join(pings, "; ")))
 	write("onprem/swanctl-list-sas.txt", listing+"\n"+sas())
 	write("onprem/charon.log", sh(lab.OnpremGW, "cat /var/log/vpnlab/charon.log"))
 	write("onprem/gobgpd.log", sh(lab.OnpremGW, "grep '\"source\":\"bgp\"' /var/log/vpnlab/events.jsonl || true"))

@@ -1,7 +1,11 @@
 package training
 
 import (
+	"context"
+	"errors"
 	"testing"
+
+	"github.com/vpnlab/vpnlab/lab"
 	"time"
 
 	"github.com/vpnlab/vpnlab/diagnose"
@@ -51,5 +55,34 @@ func TestVerdictReuse(t *testing.T) {
 		if _, ok := reusable(s2, at.Add(time.Second)); ok {
 			t.Errorf("a %s verdict was reused", v.Category)
 		}
+	}
+}
+
+// TestAnswerWithoutTheLab: a training that names its answer is graded
+// from its state alone; the lab is reached only for a free lab's verdict.
+func TestAnswerWithoutTheLab(t *testing.T) {
+	t.Setenv("VPNLAB_STATE_DIR", t.TempDir())
+	want := Answer{Category: "tunnel-setup", Fault: "shared-key-mismatch"}
+	if err := Begin("lab1", "case-1", "", want, time.Now()).Save(); err != nil {
+		t.Fatal(err)
+	}
+	attached := 0
+	attach := func() (*lab.Lab, error) { attached++; return nil, errors.New("no lab here") }
+	ok, st, err := AnswerOn(context.Background(), "lab1", attach, Answer{Category: "routing", Fault: "route-missing"})
+	if err != nil || ok {
+		t.Fatalf("wrong answer: ok %v, err %v", ok, err)
+	}
+	ok, st, err = AnswerOn(context.Background(), "lab1", attach, want)
+	if err != nil || !ok {
+		t.Fatalf("right answer: ok %v, err %v", ok, err)
+	}
+	if attached != 0 {
+		t.Errorf("the lab was reached %d times", attached)
+	}
+	if got := st.Score().WrongAnswers; got != 1 {
+		t.Errorf("wrong answers %d, want 1", got)
+	}
+	if _, _, err := AnswerOn(context.Background(), "free", attach, want); err == nil || attached != 1 {
+		t.Errorf("a free lab's answer needs its verdict: err %v, attached %d", err, attached)
 	}
 }
