@@ -1,6 +1,8 @@
 package lab
 
 import (
+	"archive/tar"
+	"bytes"
 	"context"
 	"crypto/x509"
 	"encoding/base64"
@@ -9,6 +11,8 @@ import (
 	"net"
 	"strings"
 	"time"
+
+	"github.com/moby/moby/client"
 
 	"github.com/vpnlab/vpnlab/contract"
 	"github.com/vpnlab/vpnlab/fakes/azure"
@@ -147,32 +151,63 @@ func (l *Lab) writeP2SClientFiles(ctx context.Context) error {
 	if l.pki.kept != nil {
 		root = *l.pki.kept
 	}
-	type file struct{ path, data string }
-	var files []file
-	script := "set -e; umask 077; mkdir -p " + P2SRootDir + "\n"
+	var files []fileEntry
 	if l.p2s.Conn.LocalCert != "" {
-		files = append(files, file{"/etc/swanctl/x509/" + p2sClientCertFile, l.p2s.Conn.LocalCert},
-			file{"/etc/swanctl/private/p2s-client.key", l.p2s.PrivateKey})
-	} else {
-		script += "rm -f /etc/swanctl/x509/" + p2sClientCertFile + " /etc/swanctl/private/p2s-client.key\n"
+		files = append(files, fileEntry{"/etc/swanctl/x509/" + p2sClientCertFile, l.p2s.Conn.LocalCert, 0o600},
+			fileEntry{"/etc/swanctl/private/p2s-client.key", l.p2s.PrivateKey, 0o600})
+	} else if err := l.execOK(P2SClient, "rm", "-f", "/etc/swanctl/x509/"+p2sClientCertFile, "/etc/swanctl/private/p2s-client.key")(); err != nil {
+		return err
 	}
 	conf, err := swan.Swanctl(conn)
 	if err != nil {
 		return err
 	}
-	files = append(files, file{"/etc/swanctl/x509ca/" + p2sGatewayCAFile, l.pki.gwCA.CertPEM()},
-		file{P2SRootDir + "/root.pem", root.CertPEM()},
-		file{P2SRootDir + "/root.key", root.KeyPEM()},
-		file{swan.DeviceConf, conf})
-	for i, f := range files {
-		script += fmt.Sprintf("cat > %s <<'F%d'\n%s\nF%d\n", f.path, i, strings.TrimSpace(f.data), i)
+	files = append(files, fileEntry{"/etc/swanctl/x509ca/" + p2sGatewayCAFile, l.pki.gwCA.CertPEM(), 0o600},
+		fileEntry{P2SRootDir + "/root.pem", root.CertPEM(), 0o600},
+		fileEntry{P2SRootDir + "/root.key", root.KeyPEM(), 0o600},
+		fileEntry{swan.DeviceConf, conf, 0o600})
+	return l.writeFiles(ctx, P2SClient, []string{P2SRootDir}, files)
+}
+
+// fileEntry is a file the lab writes into a node.
+type fileEntry struct {
+	path, data string
+	mode       int64
+}
+
+// writeFiles writes files (and first the directories dirs, mode 0700) into
+// a node through the Docker API's archive upload: their contents, private
+// keys among them, never appear on a command line (docker exec's arguments
+// are visible in ps and in Docker's events).
+func (l *Lab) writeFiles(ctx context.Context, nodeName string, dirs []string, files []fileEntry) error {
+	n := l.nodes[nodeName]
+	if n == nil {
+		return fmt.Errorf("no node %s", nodeName)
 	}
-	r, err := l.Exec(ctx, P2SClient, "sh", "-c", script)
-	if err != nil {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	now := time.Now()
+	for _, d := range dirs {
+		h := &tar.Header{Typeflag: tar.TypeDir, Name: strings.TrimPrefix(d, "/") + "/", Mode: 0o700, ModTime: now}
+		if err := tw.WriteHeader(h); err != nil {
+			return err
+		}
+	}
+	for _, f := range files {
+		data := strings.TrimSpace(f.data) + "\n"
+		h := &tar.Header{Typeflag: tar.TypeReg, Name: strings.TrimPrefix(f.path, "/"), Mode: f.mode, Size: int64(len(data)), ModTime: now}
+		if err := tw.WriteHeader(h); err != nil {
+			return err
+		}
+		if _, err := tw.Write([]byte(data)); err != nil {
+			return err
+		}
+	}
+	if err := tw.Close(); err != nil {
 		return err
 	}
-	if r.ExitCode != 0 {
-		return fmt.Errorf("%s: writing the client's certificate files failed (exit %d)", P2SClient, r.ExitCode)
+	if _, err := l.cli.CopyToContainer(ctx, n.ContainerID, client.CopyToContainerOptions{DestinationPath: "/", Content: &buf}); err != nil {
+		return fmt.Errorf("%s: writing files: %w", nodeName, err)
 	}
 	return nil
 }
