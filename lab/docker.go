@@ -1,13 +1,16 @@
 package lab
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -277,3 +280,47 @@ func execIn(ctx context.Context, cli *client.Client, id string, cmd []string) (E
 }
 
 func portString(p int) string { return strconv.Itoa(p) + "/tcp" }
+
+// awaitLog waits until a node's output (stdout or stderr) has a line
+// holding text, following one log stream: polling the whole log instead
+// (every 20 ms, per node) cost the Docker daemon a core while 8 nodes
+// started side by side.
+func (l *Lab) awaitLog(ctx context.Context, n *Node, text string, within time.Duration) error {
+	if n == nil {
+		return errors.New("no such node")
+	}
+	ctx, cancel := context.WithTimeout(ctx, within)
+	defer cancel()
+	rc, err := l.cli.ContainerLogs(ctx, n.ContainerID, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true, Follow: true})
+	if err != nil {
+		return fmt.Errorf("follow the log of %s: %w", n.Name, err)
+	}
+	defer rc.Close()
+	pr, pw := io.Pipe()
+	go func() { _, err := stdcopy.StdCopy(pw, pw, rc); pw.CloseWithError(err) }()
+	defer pr.Close()
+	found := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		sc.Buffer(make([]byte, 64*1024), 1024*1024)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), text) {
+				found <- true
+				return
+			}
+		}
+		found <- false
+	}()
+	select {
+	case ok := <-found:
+		if ok {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("%s: no %q in its log within %s", n.Name, text, within)
+		}
+		return fmt.Errorf("%s: its log ended without %q (the node stopped)", n.Name, text)
+	case <-ctx.Done():
+		return fmt.Errorf("%s: no %q in its log within %s: %w", n.Name, text, within, ctx.Err())
+	}
+}

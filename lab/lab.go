@@ -21,7 +21,6 @@ import (
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
-	"github.com/testcontainers/testcontainers-go/wait"
 
 	"github.com/vpnlab/vpnlab/bgp"
 	"github.com/vpnlab/vpnlab/contract"
@@ -82,6 +81,7 @@ type Node struct {
 	Name        string
 	ContainerID string
 	ports       map[int]int // container port -> host port on 127.0.0.1
+	proc        nodeProc    // the container's init process, for Exec
 }
 
 // Addr returns the 127.0.0.1 address a container port is published on.
@@ -336,8 +336,7 @@ func Start(ctx context.Context, opts ...Option) (*Lab, error) {
 	}
 	done("links")
 	err = parallel(plans, func(p nodePlan) error {
-		err := wait.ForLog(` ready"`).WithStartupTimeout(30*time.Second).WithPollInterval(20*time.Millisecond).
-			WaitUntilReady(ctx, ctrs[p.name])
+		err := l.awaitLog(ctx, l.nodes[p.name], ` ready"`, 30*time.Second)
 		if err != nil {
 			return fmt.Errorf("start %s: %w%s", p.name, err, l.tail(l.nodes[p.name]))
 		}
@@ -574,6 +573,9 @@ func (l *Lab) readPorts(ctx context.Context, n *Node) error {
 	if err != nil {
 		return fmt.Errorf("inspect %s: %w", n.Name, err)
 	}
+	if st := ins.Container.State; st != nil && st.Pid > 0 && ins.Container.Config != nil {
+		n.proc = newNodeProc(st.Pid, ins.Container.Config.Env)
+	}
 	for p, bs := range ins.Container.NetworkSettings.Ports {
 		for _, b := range bs {
 			hp, err := strconv.Atoi(b.HostPort)
@@ -669,6 +671,9 @@ func (l *Lab) Exec(ctx context.Context, nodeName string, cmd ...string) (ExecRes
 	n := l.nodes[nodeName]
 	if n == nil {
 		return ExecResult{}, fmt.Errorf("unknown node %q (nodes: %s)", nodeName, strings.Join(Nodes, ", "))
+	}
+	if r, ok, err := n.proc.exec(ctx, cmd); ok {
+		return r, err
 	}
 	return execIn(ctx, l.cli, n.ContainerID, cmd)
 }
