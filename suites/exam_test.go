@@ -26,7 +26,9 @@ import (
 // (check, the engine's diagnosis, answer, a real-way fix, check healthy)
 // and the exam moves on and writes its report.
 var _ = Describe("vpnlab exam", Label("lab", "exam"), func() {
-	It("runs 3 random scenarios end to end and writes its report", func(ctx SpecContext) {
+	// The longest specs start first (SpecPriority), so that none of them
+	// is the last one running while the other processes sit idle.
+	It("runs 3 random scenarios end to end and writes its report", SpecPriority(2), func(ctx SpecContext) {
 		dir := GinkgoT().TempDir()
 		stateDir := GinkgoT().TempDir()
 		report := filepath.Join(dir, "report")
