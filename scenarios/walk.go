@@ -10,7 +10,8 @@ import (
 // Walk is how a trainee repairs a scenario's fault the real way: through
 // the device's own CLI (a node's shell), the ARM API (what the portal's
 // blade sends) or by waiting. It is data for people and for the walk
-// suite (suites/walk_test.go); the runner and the engine never read it.
+// step of each scenario's spec (suites/scenarios_test.go); the runner and the
+// engine never read it.
 type Walk struct {
 	// HealsItself: the lab recovers without a fix (a failover, a
 	// reapplied connection); the trainee's first check finds it up again
