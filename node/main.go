@@ -44,7 +44,9 @@ func Main(ctx context.Context, args []string, out io.Writer) error {
 	}
 	role, rest := args[0], args[1:]
 	if links := os.Getenv(contract.LinksEnv); links != "" && role != "counters" && role != "fault" && role != "tunnel" && role != "probe" && role != "instance" {
-		if err := waitLinks(ctx, strings.Split(links, ","), time.Minute); err != nil {
+		// The lab wires links once all its containers run: on a 2-core
+		// machine running 6 labs' bring-ups at once that took 73 s.
+		if err := waitLinks(ctx, strings.Split(links, ","), 3*time.Minute); err != nil {
 			return err
 		}
 	}
