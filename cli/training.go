@@ -126,8 +126,9 @@ func answer(ctx context.Context, args []string, out, errw io.Writer) error {
 		}
 	}()
 	attach := func() (*lab.Lab, error) {
-		l, err = lab.Attach(ctx, labID)
-		return l, err
+		var aerr error
+		l, aerr = lab.Attach(ctx, labID)
+		return l, aerr
 	}
 	ok, st, err := training.AnswerOn(ctx, labID, attach, training.Answer{Category: *cat, Fault: *fault})
 	if err != nil {

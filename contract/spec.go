@@ -29,8 +29,8 @@ type GatewaySpec struct {
 	WANRoutes []Route `json:"wan_routes,omitempty"`
 	// Loopback addresses (the BGP APIPA address) on lo.
 	Loopback  []string `json:"loopback,omitempty"`
-	TunnelMTU int      `json:"tunnel_mtu,omitempty"`
-	MSSClamp  int      `json:"mss_clamp,omitempty"`
+	TunnelMTU int      `json:"tunnel_mtu,omitempty"` // 0: DefaultTunnelMTU
+	MSSClamp  int      `json:"mss_clamp,omitempty"`  // 0: no clamp
 	// Retransmit bounds charon's dead-peer detection (0 = strongSwan's defaults).
 	RetransmitTries   int     `json:"retransmit_tries,omitempty"`
 	RetransmitTimeout float64 `json:"retransmit_timeout,omitempty"`
@@ -117,3 +117,6 @@ type RadiusClient struct {
 
 // RadiusLog is where the lab's RADIUS server logs (FreeRADIUS's radius.log).
 const RadiusLog = "/var/log/freeradius/radius.log"
+
+// DefaultTunnelMTU is a gateway's tunnel MTU when its spec sets none.
+const DefaultTunnelMTU = 1400

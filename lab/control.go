@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -271,18 +272,14 @@ func (l *Lab) SetTunnelMTU(ctx context.Context, side contract.Side, mtu, mss int
 }
 
 // RestoreTunnelMTU sets a gateway's tunnel MTU and MSS clamp back to its
-// spec's (the profile's: MTU 1400 when unset, no clamp when unset), and its
+// spec's (the profile's; see contract.GatewaySpec), and its
 // LAN host forgets the path MTU it learned meanwhile.
 func (l *Lab) RestoreTunnelMTU(ctx context.Context, side contract.Side) error {
 	_, spec, err := l.gatewayOf(side)
 	if err != nil {
 		return err
 	}
-	mtu := spec.TunnelMTU
-	if mtu == 0 {
-		mtu = 1400
-	}
-	if err := l.setTunnel(ctx, side, mtu, spec.MSSClamp); err != nil {
+	if err := l.setTunnel(ctx, side, cmp.Or(spec.TunnelMTU, contract.DefaultTunnelMTU), spec.MSSClamp); err != nil {
 		return err
 	}
 	// The side's LAN hosts cached the smaller path MTU the tunnel reported

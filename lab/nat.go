@@ -98,14 +98,18 @@ func (l *Lab) inNetns(ctx context.Context, node string, fn func(h *netlink.Handl
 	if n == nil {
 		return fmt.Errorf("no node %s", node)
 	}
-	res, err := l.cli.ContainerInspect(ctx, n.ContainerID, client.ContainerInspectOptions{})
-	if err != nil {
-		return err
+	pid := n.proc.pid // as inspected, unless its process is gone since
+	if pid <= 0 || procStart(pid) != n.proc.start {
+		res, err := l.cli.ContainerInspect(ctx, n.ContainerID, client.ContainerInspectOptions{})
+		if err != nil {
+			return err
+		}
+		if res.Container.State == nil || res.Container.State.Pid == 0 {
+			return fmt.Errorf("%s is not running", node)
+		}
+		pid = res.Container.State.Pid
 	}
-	if res.Container.State == nil || res.Container.State.Pid == 0 {
-		return fmt.Errorf("%s is not running", node)
-	}
-	target, err := netns.GetFromPid(res.Container.State.Pid)
+	target, err := netns.GetFromPid(pid)
 	if err != nil {
 		return fmt.Errorf("%s's namespace: %w (needs root)", node, err)
 	}

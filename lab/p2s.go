@@ -153,8 +153,8 @@ func (l *Lab) writeP2SClientFiles(ctx context.Context) error {
 	}
 	var files []fileEntry
 	if l.p2s.Conn.LocalCert != "" {
-		files = append(files, fileEntry{"/etc/swanctl/x509/" + p2sClientCertFile, l.p2s.Conn.LocalCert, 0o600},
-			fileEntry{"/etc/swanctl/private/p2s-client.key", l.p2s.PrivateKey, 0o600})
+		files = append(files, fileEntry{"/etc/swanctl/x509/" + p2sClientCertFile, l.p2s.Conn.LocalCert},
+			fileEntry{"/etc/swanctl/private/p2s-client.key", l.p2s.PrivateKey})
 	} else if err := l.execOK(P2SClient, "rm", "-f", "/etc/swanctl/x509/"+p2sClientCertFile, "/etc/swanctl/private/p2s-client.key")(); err != nil {
 		return err
 	}
@@ -162,18 +162,15 @@ func (l *Lab) writeP2SClientFiles(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	files = append(files, fileEntry{"/etc/swanctl/x509ca/" + p2sGatewayCAFile, l.pki.gwCA.CertPEM(), 0o600},
-		fileEntry{P2SRootDir + "/root.pem", root.CertPEM(), 0o600},
-		fileEntry{P2SRootDir + "/root.key", root.KeyPEM(), 0o600},
-		fileEntry{swan.DeviceConf, conf, 0o600})
+	files = append(files, fileEntry{"/etc/swanctl/x509ca/" + p2sGatewayCAFile, l.pki.gwCA.CertPEM()},
+		fileEntry{P2SRootDir + "/root.pem", root.CertPEM()},
+		fileEntry{P2SRootDir + "/root.key", root.KeyPEM()},
+		fileEntry{swan.DeviceConf, conf})
 	return l.writeFiles(ctx, P2SClient, []string{P2SRootDir}, files)
 }
 
-// fileEntry is a file the lab writes into a node.
-type fileEntry struct {
-	path, data string
-	mode       int64
-}
+// fileEntry is a file the lab writes into a node (mode 0600).
+type fileEntry struct{ path, data string }
 
 // writeFiles writes files (and first the directories dirs, mode 0700) into
 // a node through the Docker API's archive upload: their contents, private
@@ -195,7 +192,7 @@ func (l *Lab) writeFiles(ctx context.Context, nodeName string, dirs []string, fi
 	}
 	for _, f := range files {
 		data := strings.TrimSpace(f.data) + "\n"
-		h := &tar.Header{Typeflag: tar.TypeReg, Name: strings.TrimPrefix(f.path, "/"), Mode: f.mode, Size: int64(len(data)), ModTime: now}
+		h := &tar.Header{Typeflag: tar.TypeReg, Name: strings.TrimPrefix(f.path, "/"), Mode: 0o600, Size: int64(len(data)), ModTime: now}
 		if err := tw.WriteHeader(h); err != nil {
 			return err
 		}

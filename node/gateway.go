@@ -1,6 +1,7 @@
 package node
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -81,10 +82,7 @@ func startGateway(ctx context.Context, spec contract.GatewaySpec, log *slog.Logg
 	if err := waitLink(ctx, contract.TunnelIf, 10*time.Second); err != nil {
 		return nil, err
 	}
-	mtu := spec.TunnelMTU
-	if mtu == 0 {
-		mtu = 1400
-	}
+	mtu := cmp.Or(spec.TunnelMTU, contract.DefaultTunnelMTU)
 	if err := setTunnel(ctx, mtu, spec.MSSClamp); err != nil {
 		return nil, err
 	}

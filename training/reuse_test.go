@@ -4,11 +4,10 @@ import (
 	"context"
 	"errors"
 	"testing"
-
-	"github.com/vpnlab/vpnlab/lab"
 	"time"
 
 	"github.com/vpnlab/vpnlab/diagnose"
+	"github.com/vpnlab/vpnlab/lab"
 )
 
 func TestVerdictReuse(t *testing.T) {
