@@ -137,13 +137,18 @@ type AzureSide struct {
 	ConnectionStatus string `json:"connection_status"` // Connected, Connecting, NotConnected, Unknown
 	// IngressDelta and EgressDelta are the connection's byte counters'
 	// growth over the window (ingress: from on-prem into Azure).
-	IngressBytes uint64         `json:"ingress_bytes"`
-	EgressBytes  uint64         `json:"egress_bytes"`
-	IngressDelta uint64         `json:"ingress_delta"`
-	EgressDelta  uint64         `json:"egress_delta"`
-	BGPPeers     []AzureBGPPeer `json:"bgp_peers,omitempty"`
-	Logs         []AzureLog     `json:"logs,omitempty"` // AzureDiagnostics rows of the window
-	Config       AzureConfig    `json:"config"`
+	IngressBytes uint64 `json:"ingress_bytes"`
+	EgressBytes  uint64 `json:"egress_bytes"`
+	IngressDelta uint64 `json:"ingress_delta"`
+	EgressDelta  uint64 `json:"egress_delta"`
+	// CountersSinceStart says that the deltas are the counters themselves
+	// (one reading, as in an exported connection resource: what crossed
+	// since the connection came up), not their growth over the window
+	// the device's counters cover.
+	CountersSinceStart bool           `json:"counters_since_start,omitempty"`
+	BGPPeers           []AzureBGPPeer `json:"bgp_peers,omitempty"`
+	Logs               []AzureLog     `json:"logs,omitempty"` // AzureDiagnostics rows of the window
+	Config             AzureConfig    `json:"config"`
 	// Activity is the Activity Log (control-plane writes with caller and
 	// time) of the window.
 	Activity []ActivityEvent `json:"activity_log,omitempty"`

@@ -311,9 +311,14 @@ func espBlocked(v *view) (Verdict, bool) {
 					v.path.ToAzure.ESP4500, v.path.ToAzure.ESP, out))
 			}
 		}
-		// Azure sent but nothing arrived on-prem.
+		// Azure sent but nothing arrived on-prem. Counters Azure read once
+		// (since the connection came up) cover more than the device's
+		// window: their growth says Azure sent in the window only if the
+		// device was talking then too (it sent and got nothing back); an
+		// idle window says nothing.
 		if in == 0 {
-			if azk && v.az.EgressDelta > 0 && (v.path == nil || espPackets(v.path.ToOnprem) == 0) {
+			sentInWindow := !azk || !v.az.CountersSinceStart || out > 0
+			if azk && v.az.EgressDelta > 0 && sentInWindow && (v.path == nil || espPackets(v.path.ToOnprem) == 0) {
 				toOnprem = true
 				signals++
 				facts = append(facts, fmt.Sprintf("Azure connection egress grew by %d bytes while the on-prem CHILD SA received 0 packets", v.az.EgressDelta))

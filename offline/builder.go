@@ -355,6 +355,7 @@ func (b *builder) connection(a *diagnose.AzureSide) {
 				a.IngressDelta, a.EgressDelta = sub(last.ingress, first.ingress), sub(last.egress, first.egress)
 			} else {
 				a.IngressDelta, a.EgressDelta = last.ingress, last.egress
+				a.CountersSinceStart = true
 			}
 		}
 	}
