@@ -48,7 +48,10 @@ PROCS  ?= 4
 # make suites LABELS=  (everything) or e.g. LABELS=webui.
 QUARANTINE :=
 LABELS ?= $(QUARANTINE)
-test: unit suites
+# The unit tests (mostly compiling with -race) run beside the suites, whose
+# labs spend most of their time waiting on real timers.
+test:
+	$(MAKE) --no-print-directory -j2 unit suites
 
 unit:
 	$(GO) vet ./...

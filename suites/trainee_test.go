@@ -118,12 +118,15 @@ type realFix struct {
 var realFixes = map[string]realFix{
 	// Read the connection's key from Azure (an authorised caller, seed 000
 	// §5.3 "Shared key") and enter it in the device's secrets file.
-	"shared-key-mismatch": {how: "ARM GetSharedKey, then the device's swanctl secrets + --load-creds", fix: func(ctx context.Context, t trainee) {
+	// Then re-initiate from the device (the verdict's third step) instead
+	// of waiting out charon's retransmission back-off.
+	"shared-key-mismatch": {how: "ARM GetSharedKey, then the device's swanctl secrets + --load-creds, swanctl --initiate", fix: func(ctx context.Context, t trainee) {
 		conns, _, _ := armClients(t.l)
 		r, err := conns.GetSharedKey(ctx, t.l.Model.ResourceGroup, t.l.Model.Connection.Name, nil)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(r.Value).NotTo(BeNil())
 		setDevicePSK(ctx, t.l, *r.Value)
+		t.initiate(ctx, lab.OnpremGW, t.sh(ctx, lab.OnpremGW, "cat "+swan.DeviceConf))
 	}},
 	// The edge firewall's new policy drops ESP-in-UDP: remove its DROP
 	// rules for port 4500 / ESP (iptables on the internet router).
