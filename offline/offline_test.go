@@ -385,7 +385,7 @@ func TestFormats(t *testing.T) {
 			check: func(t *testing.T, ev diagnose.Evidence, fr FileReport) {
 				a := ev.Azure
 				if a.ConnectionStatus != "Connected" || a.IngressBytes != 17196 || a.EgressBytes != 284298 || a.IngressDelta != 17196 ||
-					!a.Config.BGPEnabled || a.Config.CustomPolicy {
+					!a.CountersSinceStart || !a.Config.BGPEnabled || a.Config.CustomPolicy {
 					t.Errorf("azure %+v", a)
 				}
 			},
