@@ -28,6 +28,10 @@ type Options struct {
 	Fix      bool // apply each fault's fix and verify
 	Progress func(step string, took time.Duration)
 	Log      *slog.Logger
+	// Start brings the lab up and waits until it is healthy; nil is
+	// lab.StartHealthy. A caller can hand over a lab it started ahead
+	// (the suites keep one default lab warm for their next spec).
+	Start func(ctx context.Context, opts ...lab.Option) (*lab.Lab, lab.Timings, lab.Status, error)
 }
 
 // Result is what a run observed.
@@ -67,7 +71,11 @@ func Start(ctx context.Context, sc scenarios.Scenario, o Options) (*lab.Lab, tim
 		progress = func(string, time.Duration) {}
 	}
 	go diagnose.Prepare() // the knowledge base compiles while the lab comes up
-	l, wt, st, err := lab.StartHealthy(ctx, append(scenarioOptions(sc, o.Lab), lab.WithScenario(sc.Name), lab.WithProgress(progress))...)
+	start := o.Start
+	if start == nil {
+		start = lab.StartHealthy
+	}
+	l, wt, st, err := start(ctx, append(scenarioOptions(sc, o.Lab), lab.WithScenario(sc.Name), lab.WithProgress(progress))...)
 	t.LabUp, t.Baseline = wt.Up, wt.Healthy
 	if err != nil {
 		if wt.Up == 0 {

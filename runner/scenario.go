@@ -34,3 +34,7 @@ func StaticProfile() profile.Profile {
 	p.StaticRoutes = []string{lab.AzureVNet.String()}
 	return p
 }
+
+// DefaultLab reports whether sc runs on a default lab (no lab options of
+// its own), so that any default lab started ahead can serve it.
+func DefaultLab(sc scenarios.Scenario) bool { return len(scenarioOptions(sc, nil)) == 0 }

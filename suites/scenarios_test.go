@@ -119,7 +119,11 @@ func progress(step string, took time.Duration) {
 // (and the exposed verdict of a latent fault); the lab is closed after the
 // spec at the latest.
 func run(ctx SpecContext, sc scenarios.Scenario) (runner.Result, *lab.Lab) {
-	l, res, err := runner.Run(ctx, sc, runner.Options{Progress: progress})
+	o := runner.Options{Progress: progress}
+	if runner.DefaultLab(sc) {
+		o.Start = takeSpare
+	}
+	l, res, err := runner.Run(ctx, sc, o)
 	closeAfter(l)
 	GinkgoWriter.Printf("verdict:\n%s\n", res.Verdict)
 	Expect(err).NotTo(HaveOccurred())

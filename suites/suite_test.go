@@ -59,10 +59,12 @@ var _ = BeforeEach(func() {
 	if slices.Contains(labels, "scenario") || slices.Contains(labels, "walk") {
 		return
 	}
+	dropSpare()
 	closing.wg.Wait()
 })
 
 var _ = AfterSuite(func(ctx SpecContext) {
+	dropSpare()
 	closeErr := awaitClosed() // the specs' labs, removed in the background
 	left := leftovers(ctx)
 	Expect(lab.Down(ctx, "")).To(Succeed()) // never leave a lab of this process behind, even on failure
