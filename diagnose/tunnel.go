@@ -317,8 +317,7 @@ func espBlocked(v *view) (Verdict, bool) {
 		// device was talking then too (it sent and got nothing back); an
 		// idle window says nothing.
 		if in == 0 {
-			sentInWindow := !azk || !v.az.CountersSinceStart || out > 0
-			if azk && v.az.EgressDelta > 0 && sentInWindow && (v.path == nil || espPackets(v.path.ToOnprem) == 0) {
+			if azk && v.az.EgressDelta > 0 && (out > 0 || !v.az.CountersSinceStart) && (v.path == nil || espPackets(v.path.ToOnprem) == 0) {
 				toOnprem = true
 				signals++
 				facts = append(facts, fmt.Sprintf("Azure connection egress grew by %d bytes while the on-prem CHILD SA received 0 packets", v.az.EgressDelta))

@@ -27,23 +27,32 @@ var spare struct {
 type spareLab struct {
 	l   *lab.Lab
 	t   lab.Timings
-	st  lab.Status
 	err error
 	at  time.Time // when it was healthy
 }
 
-// warmSpare starts the next spare lab unless one is coming up already.
-// Called with spare.mu held.
-func warmSpare() {
-	if spare.next != nil {
-		return
+// detachSpare takes the spare coming up (nil when none) out of the pool;
+// with warm, the next one starts.
+func detachSpare(warm bool) (chan spareLab, context.CancelFunc) {
+	spare.mu.Lock()
+	defer spare.mu.Unlock()
+	ch, cancel := spare.next, spare.cancel
+	spare.next, spare.cancel = nil, nil
+	if warm {
+		warmSpare()
 	}
+	return ch, cancel
+}
+
+// warmSpare starts the next spare lab. Called with spare.mu held and no
+// spare coming up.
+func warmSpare() {
 	ctx, cancel := context.WithCancel(context.Background())
 	ch := make(chan spareLab, 1)
 	spare.next, spare.cancel = ch, cancel
 	go func() {
-		l, t, st, err := lab.StartHealthy(ctx, lab.WithScenario("spare"))
-		ch <- spareLab{l: l, t: t, st: st, err: err, at: time.Now()}
+		l, t, _, err := lab.StartHealthy(ctx, lab.WithScenario("spare"))
+		ch <- spareLab{l: l, t: t, err: err, at: time.Now()}
 	}()
 }
 
@@ -54,11 +63,7 @@ func warmSpare() {
 // lab's (runner.DefaultLab) and name the scenario, which a spare started
 // before the scenario was known cannot carry (its label reads "spare").
 func takeSpare(ctx context.Context, opts ...lab.Option) (*lab.Lab, lab.Timings, lab.Status, error) {
-	spare.mu.Lock()
-	ch, cancel := spare.next, spare.cancel
-	spare.next, spare.cancel = nil, nil
-	warmSpare()
-	spare.mu.Unlock()
+	ch, cancel := detachSpare(true)
 	if ch == nil {
 		return lab.StartHealthy(ctx, opts...)
 	}
@@ -87,10 +92,7 @@ func takeSpare(ctx context.Context, opts ...lab.Option) (*lab.Lab, lab.Timings, 
 
 // dropSpare removes the spare lab, if any, once it has come up or given up.
 func dropSpare() {
-	spare.mu.Lock()
-	ch, cancel := spare.next, spare.cancel
-	spare.next, spare.cancel = nil, nil
-	spare.mu.Unlock()
+	ch, cancel := detachSpare(false)
 	if ch == nil {
 		return
 	}
